@@ -1,0 +1,72 @@
+"""Shared training plumbing: EMA, atomic resumable checkpoints, JSONL logs, image grids."""
+import copy
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+
+
+class Ema:
+    def __init__(self, model, decay):
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model):
+        for ema_p, p in zip(self.model.parameters(), model.parameters()):
+            ema_p.mul_(self.decay).add_(p.detach(), alpha=1 - self.decay)
+        for ema_b, b in zip(self.model.buffers(), model.buffers()):
+            ema_b.copy_(b)
+
+
+def atomic_save(obj, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp'
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def warmup_lr(step, base_lr, warmup):
+    return base_lr * min(1.0, (step + 1) / max(1, warmup))
+
+
+class JsonlLog:
+    def __init__(self, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.path = path
+
+    def write(self, **record):
+        record.setdefault('time', time.time())
+        with open(self.path, 'a') as f:
+            f.write(json.dumps(record) + '\n')
+
+
+def save_grid(images01, path, nrow=8):
+    """images01: float tensor [N,3,H,W] in [0,1] -> PNG grid (official saver rounding)."""
+    from PIL import Image
+
+    n, _, h, w = images01.shape
+    ncol = nrow
+    nrows = math.ceil(n / ncol)
+    grid = np.full((nrows * h, ncol * w, 3), 255, np.uint8)
+    arr = (images01.clamp(0, 1) * 255 + 0.5).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    for i in range(n):
+        r, c = divmod(i, ncol)
+        grid[r * h:(r + 1) * h, c * w:(c + 1) * w] = arr[i]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    Image.fromarray(grid).save(path)
+
+
+class Timer:
+    """Wall-clock budget for a training stage (stops cleanly, checkpoint first)."""
+
+    def __init__(self, minutes):
+        self.deadline = None if minutes is None else time.time() + 60 * minutes
+
+    def expired(self):
+        return self.deadline is not None and time.time() >= self.deadline

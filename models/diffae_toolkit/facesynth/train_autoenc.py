@@ -1,0 +1,167 @@
+"""Stage 1: the conditional DDIM autoencoder (semantic encoder + UNet), eps-prediction MSE, t uniform.
+
+Resumable: run it again with the same --run-dir and it continues from the last checkpoint.
+  /usr/bin/python3 -m diffae_toolkit.facesynth.train_autoenc --data data/facesynth64 --run-dir checkpoints/facesynth64
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .. import reference
+from ..config import AutoencConfig
+from ..nets import DiffAENet
+from .common import Ema, JsonlLog, Timer, atomic_save, save_grid, warmup_lr
+from .data import BatchSampler, load_split, to_model_input
+from .presets import facesynth_config
+
+
+def alpha_bar_table():
+    return torch.from_numpy(np.cumprod(1.0 - reference.betas('linear'))).float()
+
+
+def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
+    ab = alpha_bar[t].view(-1, 1, 1, 1)
+    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+    if z is None:
+        z = net.encoder(x0)
+    eps = net(x_t, t.float(), z)
+    return F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
+
+
+class Probe:
+    """Fixed validation batch, timesteps and noise: tracks whether z_sem carries information.
+
+    gap = loss(shuffled z) / loss(own z) - 1; zero means the decoder ignores z_sem."""
+
+    def __init__(self, val_images, alpha_bar, n=64, seed=1234):
+        g = torch.Generator().manual_seed(seed)
+        self.x0 = to_model_input(val_images[:n])
+        self.t = torch.randint(100, 1000, (n,), generator=g)
+        self.noise = torch.randn(self.x0.shape, generator=g)
+        self.xT = torch.randn(self.x0.shape, generator=g)
+        self.alpha_bar = alpha_bar
+
+    @torch.no_grad()
+    def measure(self, net):
+        z = net.encoder(self.x0)
+        own = diffusion_loss(net, self.x0, self.t, self.noise, self.alpha_bar, z).mean().item()
+        shuffled = diffusion_loss(net, self.x0, self.t, self.noise, self.alpha_bar, z.roll(1, 0)).mean().item()
+        return {'probe_loss_own_z': own, 'probe_loss_shuffled_z': shuffled, 'probe_z_gap': shuffled / own - 1}
+
+    @torch.no_grad()
+    def random_xt_decodes(self, net, steps=20, n=16):
+        z = net.encoder(self.x0[:n])
+        return reference.render(net, self.xT[:n], z, steps)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--data', default='data/facesynth64')
+    p.add_argument('--run-dir', default='checkpoints/facesynth64')
+    p.add_argument('--preset', default='small')
+    p.add_argument('--batch', type=int, default=16)
+    p.add_argument('--lr', type=float, default=4e-4)
+    p.add_argument('--warmup', type=int, default=200)
+    p.add_argument('--ema', type=float, default=0.999)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--minutes', type=float, default=None, help='wall-clock budget of this invocation')
+    p.add_argument('--max-samples', type=int, default=None)
+    p.add_argument('--save-every', type=float, default=5.0, help='minutes between checkpoints')
+    p.add_argument('--probe-every', type=int, default=500, help='steps between probe measurements')
+    p.add_argument('--grid-every', type=int, default=2000, help='steps between sample grids')
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--seed', type=int, default=0)
+    args = p.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    ckpt_path = os.path.join(args.run_dir, 'autoenc', 'last.pt')
+    log = JsonlLog(os.path.join(args.run_dir, 'autoenc', 'log.jsonl'))
+    train_images, _, _ = load_split(args.data, 'train')
+    val_images, _, _ = load_split(args.data, 'val')
+    sampler = BatchSampler(train_images, args.batch, args.seed)
+
+    if os.path.exists(ckpt_path):
+        state = torch.load(ckpt_path, map_location='cpu')
+        conf = AutoencConfig.from_dict(state['conf'])
+    else:
+        state, conf = None, facesynth_config(args.preset)
+    conf_no_latent = AutoencConfig.from_dict({**conf.to_dict(), 'latent': None})
+    torch.manual_seed(args.seed)
+    net = DiffAENet(conf_no_latent).to(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.0)
+    ema = Ema(net, args.ema)
+    step, samples, compute_s = 0, 0, 0.0
+    if state is not None:
+        net.load_state_dict(state['net'])
+        ema.model.load_state_dict(state['ema'])
+        opt.load_state_dict(state['opt'])
+        sampler.load_state(state['sampler'])
+        torch.set_rng_state(state['torch_rng'])
+        step, samples, compute_s = state['step'], state['samples'], state['compute_seconds']
+        print(f'resumed at step {step} ({samples} samples, {compute_s / 3600:.2f} compute-hours)', flush=True)
+    else:
+        n_params = sum(p.numel() for p in net.parameters())
+        print(f'new run {conf.name}: {n_params:,} parameters', flush=True)
+        log.write(event='start', conf=conf.to_dict(), params=n_params, args=vars(args))
+
+    alpha_bar = alpha_bar_table().to(device)
+    probe = Probe(val_images, alpha_bar.cpu())
+    timer = Timer(args.minutes)
+    last_save = time.time()
+    window_loss, window_n, window_t0 = 0.0, 0, time.time()
+
+    def save():
+        atomic_save({'net': net.state_dict(), 'ema': ema.model.state_dict(), 'opt': opt.state_dict(),
+                     'sampler': sampler.state(), 'torch_rng': torch.get_rng_state(), 'step': step,
+                     'samples': samples, 'compute_seconds': compute_s, 'conf': conf.to_dict()}, ckpt_path)
+
+    while not timer.expired() and (args.max_samples is None or samples < args.max_samples):
+        t0 = time.time()
+        for group in opt.param_groups:
+            group['lr'] = warmup_lr(step, args.lr, args.warmup)
+        x0 = sampler.next().to(device)
+        t = torch.randint(0, 1000, (x0.shape[0],), device=device)
+        loss = diffusion_loss(net, x0, t, torch.randn_like(x0), alpha_bar).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        ema.update(net)
+        step += 1
+        samples += x0.shape[0]
+        compute_s += time.time() - t0
+        window_loss += loss.item()
+        window_n += 1
+
+        if step % 100 == 0:
+            elapsed = time.time() - window_t0
+            log.write(event='train', step=step, samples=samples, loss=window_loss / window_n,
+                      samples_per_s=window_n * args.batch / elapsed, compute_hours=compute_s / 3600)
+            print(f'step {step} samples {samples} loss {window_loss / window_n:.4f} '
+                  f'{window_n * args.batch / elapsed:.1f} samples/s', flush=True)
+            window_loss, window_n, window_t0 = 0.0, 0, time.time()
+        if step % args.probe_every == 0:
+            m = probe.measure(ema.model.cpu() if device.type != 'cpu' else ema.model)
+            ema.model.to(device)
+            log.write(event='probe', step=step, samples=samples, compute_hours=compute_s / 3600, **m)
+            print(f'probe {m}', flush=True)
+        if step % args.grid_every == 0:
+            model_cpu = ema.model.cpu() if device.type != 'cpu' else ema.model
+            imgs = probe.random_xt_decodes(model_cpu)
+            ema.model.to(device)
+            top = (probe.x0[:16] + 1) / 2
+            save_grid(torch.cat([top, imgs]), os.path.join(args.run_dir, 'autoenc', 'grids', f'{step:07d}.png'))
+        if time.time() - last_save > 60 * args.save_every:
+            save()
+            last_save = time.time()
+    save()
+    print(f'stopped at step {step} ({samples} samples)', flush=True)
+
+
+if __name__ == '__main__':
+    main()
