@@ -26,7 +26,7 @@ def load_split(root, split, mmap=True):
 
 def to_model_input(batch_uint8_nhwc):
     """uint8 NHWC -> float32 NCHW in [-1, 1], the official preprocessing (v/255 then (v-0.5)/0.5)."""
-    x = torch.from_numpy(np.ascontiguousarray(batch_uint8_nhwc)).permute(0, 3, 1, 2).float() / 255.0
+    x = torch.from_numpy(np.array(batch_uint8_nhwc, copy=True)).permute(0, 3, 1, 2).float() / 255.0
     return (x - 0.5) / 0.5
 
 

@@ -40,6 +40,7 @@ class Probe:
     def __init__(self, val_images, alpha_bar, n=64, seed=1234):
         g = torch.Generator().manual_seed(seed)
         self.x0 = to_model_input(val_images[:n])
+        n = self.x0.shape[0]
         self.t = torch.randint(100, 1000, (n,), generator=g)
         self.noise = torch.randn(self.x0.shape, generator=g)
         self.xT = torch.randn(self.x0.shape, generator=g)
@@ -90,9 +91,8 @@ def main(argv=None):
         conf = AutoencConfig.from_dict(state['conf'])
     else:
         state, conf = None, facesynth_config(args.preset)
-    conf_no_latent = AutoencConfig.from_dict({**conf.to_dict(), 'latent': None})
     torch.manual_seed(args.seed)
-    net = DiffAENet(conf_no_latent).to(device)
+    net = DiffAENet(conf.base()).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.0)
     ema = Ema(net, args.ema)
     step, samples, compute_s = 0, 0, 0.0

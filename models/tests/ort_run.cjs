@@ -1,0 +1,26 @@
+// Test helper: runs an ONNX model with onnxruntime-node (CPU).
+// usage: node ort_run.cjs SPEC.json   SPEC = { model, inputs: {name: {file, shape}}, outputs: {name: file} }
+// Inputs/outputs are raw little-endian float32 files.
+const fs = require('node:fs');
+const ort = require('onnxruntime-node');
+
+async function main() {
+  const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const session = await ort.InferenceSession.create(spec.model, { intraOpNumThreads: 1 });
+  const feeds = {};
+  for (const [name, { file, shape }] of Object.entries(spec.inputs)) {
+    const buf = fs.readFileSync(file);
+    feeds[name] = new ort.Tensor('float32', new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4), shape);
+  }
+  const result = await session.run(feeds);
+  for (const [name, file] of Object.entries(spec.outputs)) {
+    const out = result[name];
+    fs.writeFileSync(file, Buffer.from(out.data.buffer, out.data.byteOffset, out.data.byteLength));
+    fs.writeFileSync(`${file}.shape.json`, JSON.stringify(out.dims));
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
