@@ -13,6 +13,7 @@ import onnx
 import pytest
 import torch
 
+from diffae_toolkit.config import AutoencConfig, LatentConfig
 from diffae_toolkit.fixtures import random_net
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,37 +48,52 @@ def _ort_available():
                           capture_output=True).returncode == 0
 
 
-def _ort_run(tmp_path, model_bytes, inputs, out_name):
-    model_path = tmp_path / "m.onnx"
-    model_path.write_bytes(model_bytes)
-    spec = {"model": str(model_path), "inputs": {}, "outputs": {out_name: str(tmp_path / "out.bin")}}
-    for name, tensor in inputs.items():
-        path = tmp_path / f"{name}.bin"
-        path.write_bytes(tensor.numpy().astype("<f4").tobytes())
-        spec["inputs"][name] = {"file": str(path), "shape": list(tensor.shape)}
+def _ort_run(tmp_path, jobs):
+    """jobs: [(model_bytes, {input name: tensor}, output name)] -> list of output tensors (one node run)."""
+    spec = []
+    for i, (model_bytes, inputs, out_name) in enumerate(jobs):
+        model_path = tmp_path / f"m{i}.onnx"
+        model_path.write_bytes(model_bytes)
+        job = {"model": str(model_path), "inputs": {}, "outputs": {out_name: str(tmp_path / f"out{i}.bin")}}
+        for name, tensor in inputs.items():
+            path = tmp_path / f"in{i}_{name}.bin"
+            path.write_bytes(tensor.numpy().astype("<f4").tobytes())
+            job["inputs"][name] = {"file": str(path), "shape": list(tensor.shape)}
+        spec.append(job)
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     subprocess.run(["node", os.path.join(HERE, "ort_run.cjs"), str(tmp_path / "spec.json")], cwd=REPO, check=True,
                    timeout=60)
-    shape = json.loads((tmp_path / "out.bin.shape.json").read_text())
-    return torch.from_numpy(np.fromfile(tmp_path / "out.bin", dtype="<f4").reshape(shape))
+    outputs = []
+    for i in range(len(jobs)):
+        shape = json.loads((tmp_path / f"out{i}.bin.shape.json").read_text())
+        outputs.append(torch.from_numpy(np.fromfile(tmp_path / f"out{i}.bin", dtype="<f4").reshape(shape)))
+    return outputs
 
 
-def test_export_dynamic_batch_and_per_sample_t(tiny_conf, tmp_path):
-    net = random_net(tiny_conf, seed=6)
-    example = (torch.rand(2, 3, 32, 32) * 2 - 1, torch.tensor([10.0, 900.0]), torch.randn(2, 64))
-    unet = _export(_UNet(net), example, ["x", "t", "z"], "eps")
+# Smaller than tiny_conf (export time grows with the block count) but with every op kind:
+# attention, down/up blocks, skip concatenation, a 48-channel GroupNorm, the latent MLP.
+ONNX_CONF = AutoencConfig(
+    name="onnx-test", img_size=16, net_ch=16, ch_mult=(1, 2), enc_channel_mult=(1, 2), attn_resolutions=(8,),
+    num_res_blocks=1, enc_num_res_blocks=1, z_dim=32, embed_channels=32,
+    latent=LatentConfig(num_layers=2, hidden=48, time_emb_dim=16, z_dim=32))
+
+
+def test_export_dynamic_batch_and_per_sample_t(tmp_path):
+    net = random_net(ONNX_CONF, seed=6)
+    # torch.onnx.export restores the wrapper's train/eval mode afterwards (recursively): keep it in eval.
+    example = (torch.rand(2, 3, 16, 16) * 2 - 1, torch.tensor([10.0, 900.0]), torch.randn(2, 32))
+    unet = _export(_UNet(net).eval(), example, ["x", "t", "z"], "eps")
     encoder = _export(net.encoder, (example[0],), ["x"], "z")
     latent = _export(net.latent_net, (example[2], example[1]), ["x", "t"], "eps")
     if not _ort_available():
         pytest.skip("onnxruntime-node not available: export checked structurally only")
 
     # A batch size different from the export example, with a different t per sample.
-    x, t, z = torch.rand(3, 3, 32, 32) * 2 - 1, torch.tensor([0.0, 250.0, 999.0]), torch.randn(3, 64)
+    x, t, z = torch.rand(3, 3, 16, 16) * 2 - 1, torch.tensor([0.0, 250.0, 999.0]), torch.randn(3, 32)
     with torch.no_grad():
         want_eps, want_z, want_lat = net(x, t, z), net.encoder(x), net.latent_net(z, t)
-    got_eps = _ort_run(tmp_path, unet, {"x": x, "t": t, "z": z}, "eps")
-    got_z = _ort_run(tmp_path, encoder, {"x": x}, "z")
-    got_lat = _ort_run(tmp_path, latent, {"x": z, "t": t}, "eps")
+    got_eps, got_z, got_lat = _ort_run(tmp_path, [
+        (unet, {"x": x, "t": t, "z": z}, "eps"), (encoder, {"x": x}, "z"), (latent, {"x": z, "t": t}, "eps")])
     assert torch.allclose(got_eps, want_eps, atol=1e-4), float((got_eps - want_eps).abs().max())
     assert torch.allclose(got_z, want_z, atol=1e-4), float((got_z - want_z).abs().max())
     assert torch.allclose(got_lat, want_lat, atol=1e-4), float((got_lat - want_lat).abs().max())

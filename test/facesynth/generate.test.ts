@@ -11,6 +11,7 @@ import { ATTRIBUTE_NAMES } from '../../models/facesynth/labels.ts';
 import { parseNpyHeader } from '../../models/facesynth/npy.ts';
 import { mulberry32, withMathRandom } from '../../models/facesynth/random.ts';
 import { DEFAULT_RENDER } from '../../models/facesynth/render.ts';
+import { readNpy as readNpyShared } from '../../packages/shared/src/npy.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -149,6 +150,16 @@ describe('generateDataset', () => {
     expect(summary.positiveRate.Male).toBeCloseTo(
       labels.data.filter((_, i) => i % A === 0).reduce((a, b) => a + b, 0) / 20,
     );
+  });
+
+  it('the npy reader of @diffae/shared reads the files', () => {
+    const out = join(dir, 'ds');
+    const images = readNpyShared(new Uint8Array(readFileSync(join(out, 'images.npy'))));
+    expect(images.dtype).toBe('uint8');
+    expect(images.shape).toEqual([20, S, S, 3]);
+    expect(
+      Buffer.from(images.data as Uint8Array).equals(Buffer.from(readNpy(join(out, 'images.npy')).data)),
+    ).toBe(true);
   });
 
   it('numpy reads the files', async () => {

@@ -10,7 +10,7 @@
  */
 import { z as zod } from 'zod';
 import { assertShape, batchSize, type Tensor } from './tensor.ts';
-import { formatIssues, issuesMessage } from './zod-issues.ts';
+import { formatIssues, issuesMessage, readableErrors } from './zod-issues.ts';
 
 const f32 = Math.fround;
 
@@ -74,7 +74,7 @@ const classifierJsonSchema = zod
 
 /** Validates a parsed classifier.json (`{ attributes, weight[A][Z], bias[A], zMean[Z], zStd[Z] }`). */
 export function parseClassifierJson(json: unknown): Classifier {
-  const parsed = classifierJsonSchema.safeParse(json);
+  const parsed = classifierJsonSchema.safeParse(json, { error: readableErrors });
   if (!parsed.success) throw new ClassifierFormatError(formatIssues(parsed.error.issues));
   const c = parsed.data;
   return {

@@ -1,5 +1,6 @@
 // Render-job schemas shared by the edge (validates submissions) and the worker (validates messages).
 import { z } from 'zod';
+import { assertValidKey } from './adapters/keys.ts';
 import { isValidStepCount, VALID_STEP_COUNTS } from './schedule.ts';
 
 export const JOB_KINDS = ['reconstruct', 'manipulate', 'interpolate', 'vary', 'sample', 'direction'] as const;
@@ -26,12 +27,13 @@ const stepCount = z
     message: `not a valid DDIM step count (valid: 2..36, then ${VALID_STEP_COUNTS.filter((k) => k > 36).join(', ')})`,
   });
 
-const objectKey = z
-  .string()
-  .min(1)
-  .max(512)
-  .regex(/^[A-Za-z0-9!_.*'()\-/]+$/, 'object keys use letters, digits and !_.*\'()-/ only')
-  .refine((k) => !k.startsWith('/') && !k.split('/').includes('..'), 'object keys must be relative, without ..');
+const objectKey = z.string().superRefine((key, ctx) => {
+  try {
+    assertValidKey(key);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 export const modelRef = z
   .string()

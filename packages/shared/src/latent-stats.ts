@@ -1,6 +1,6 @@
 /** latent_stats.json: per-dimension z statistics used to de-normalise latent DPM samples (facts §7). */
 import { z as zod } from 'zod';
-import { formatIssues, issuesMessage } from './zod-issues.ts';
+import { formatIssues, issuesMessage, readableErrors } from './zod-issues.ts';
 
 export interface LatentStats {
   readonly zMean: Float32Array;
@@ -29,7 +29,7 @@ const latentStatsSchema = zod
   });
 
 export function parseLatentStatsJson(json: unknown): LatentStats {
-  const parsed = latentStatsSchema.safeParse(json);
+  const parsed = latentStatsSchema.safeParse(json, { error: readableErrors });
   if (!parsed.success) throw new LatentStatsFormatError(formatIssues(parsed.error.issues));
   return { zMean: Float32Array.from(parsed.data.zMean), zStd: Float32Array.from(parsed.data.zStd) };
 }

@@ -69,14 +69,16 @@ function parseHeaderDict(text: string): NpyHeader {
     .filter((s) => s.length > 0)
     .map((s) => {
       const d = Number(s.replace(/L$/, ''));
-      if (!Number.isInteger(d) || d < 0) throw new NpyFormatError(`.npy header has an invalid shape: (${shapeText})`);
+      if (!Number.isInteger(d) || d < 0)
+        throw new NpyFormatError(`.npy header has an invalid shape: (${shapeText})`);
       return d;
     });
   return { descr, fortranOrder: fortran === 'True', shape };
 }
 
 function describeDtype(descr: string): string {
-  if (descr.startsWith('>')) return `big-endian dtype '${descr}' is not supported (save little-endian: arr.astype('<${descr.slice(1)}'))`;
+  if (descr.startsWith('>'))
+    return `big-endian dtype '${descr}' is not supported (save little-endian: arr.astype('<${descr.slice(1)}'))`;
   return `unsupported dtype '${descr}' (supported: ${Object.keys(DESCR_TO_DTYPE).join(', ')})`;
 }
 
@@ -86,7 +88,8 @@ export function readNpy(bytes: Uint8Array, options: { asFloat32?: boolean } = {}
     throw new NpyFormatError('not a .npy file (missing \\x93NUMPY magic)');
   }
   const major = bytes[6];
-  if (major < 1 || major > 3) throw new NpyFormatError(`unsupported .npy format version ${major}.${bytes[7]}`);
+  if (major < 1 || major > 3)
+    throw new NpyFormatError(`unsupported .npy format version ${major}.${bytes[7]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lengthSize = major === 1 ? 2 : 4;
   if (bytes.length < 8 + lengthSize) throw new NpyFormatError('.npy file is truncated inside its header');
@@ -154,14 +157,17 @@ export function writeNpy(arr: WritableNpy): Uint8Array {
     throw new RangeError(`writeNpy: invalid shape [${arr.shape.join(', ')}]`);
   }
   if (arr.data.length !== count) {
-    throw new RangeError(`writeNpy: data has ${arr.data.length} values, shape [${arr.shape.join(', ')}] needs ${count}`);
+    throw new RangeError(
+      `writeNpy: data has ${arr.data.length} values, shape [${arr.shape.join(', ')}] needs ${count}`,
+    );
   }
   const shapeText = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(', ')})`;
   const dict = `{'descr': '${DTYPE_TO_DESCR[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const version = dict.length + 1 + 10 > 0xffff ? 2 : 1;
   const prefix = version === 1 ? 10 : 12;
   const padded = Math.ceil((prefix + dict.length + 1) / 64) * 64;
-  const header = dict.padEnd(padded - prefix - 1, ' ') + '\n';
+  const header = `${dict.padEnd(padded - prefix - 1, ' ')}\n`;
+  // Typed arrays are little-endian on every JS host that matters (x86, ARM).
   const dataBytes = new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength);
   const out = new Uint8Array(padded + dataBytes.length);
   out.set(MAGIC, 0);

@@ -20,3 +20,15 @@ export function issuesMessage(heading: string, problems: readonly string[], max 
   if (problems.length > max) shown.push(`  … and ${problems.length - max} more`);
   return `${heading}:\n${shown.join('\n')}`;
 }
+
+/** Per-parse zod error map with plainer wording for the common cases (missing field, non-integer). */
+export const readableErrors: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return `required (expected ${issue.expected})`;
+    if (issue.expected === 'int') return `must be an integer, got ${String(issue.input)}`;
+  }
+  if (issue.code === 'invalid_value' && issue.input === undefined) {
+    return `required (one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`;
+  }
+  return undefined;
+};

@@ -43,7 +43,15 @@ describe('parseClassifierJson', () => {
   });
 
   it('reports inconsistent dimensions with their paths', () => {
-    const bad = { ...json, weight: [[1, 2, 3, 4], [1, 2]], bias: [0], zStd: [1, 1, 1] };
+    const bad = {
+      ...json,
+      weight: [
+        [1, 2, 3, 4],
+        [1, 2],
+      ],
+      bias: [0],
+      zStd: [1, 1, 1],
+    };
     let err: unknown;
     try {
       parseClassifierJson(bad);
@@ -60,7 +68,9 @@ describe('parseClassifierJson', () => {
   it('rejects non-numbers, zero std and duplicate names', () => {
     expect(() => parseClassifierJson({ ...json, zStd: [1, 0, 1, 1] })).toThrow(/zStd\[1\]/);
     expect(() => parseClassifierJson({ ...json, bias: [0, 'x'] })).toThrow(/bias\[1\]: .*expected number/);
-    expect(() => parseClassifierJson({ ...json, attributes: ['A', 'A'] })).toThrow(/attributes: attribute names must be unique/);
+    expect(() => parseClassifierJson({ ...json, attributes: ['A', 'A'] })).toThrow(
+      /attributes: attribute names must be unique/,
+    );
     expect(() => parseClassifierJson(null)).toThrow(/\(root\)/);
   });
 });
@@ -98,7 +108,9 @@ describe('manipulateLatent', () => {
   });
 
   it('"Beard": a is the same edit as "No_Beard": −a', () => {
-    expect(manipulateLatent(z, cls, { Beard: 0.2 }).data).toEqual(manipulateLatent(z, cls, { No_Beard: -0.2 }).data);
+    expect(manipulateLatent(z, cls, { Beard: 0.2 }).data).toEqual(
+      manipulateLatent(z, cls, { No_Beard: -0.2 }).data,
+    );
   });
 
   it('no edits returns z up to float32 normalise/denormalise rounding', () => {
@@ -111,7 +123,9 @@ describe('manipulateLatent', () => {
   it('rejects unknown attributes, bad amplitudes and wrong z widths', () => {
     expect(() => manipulateLatent(z, cls, { Hat: 0.1 })).toThrow(/Unknown attribute "Hat"/);
     expect(() => manipulateLatent(z, cls, { Smiling: Number.NaN })).toThrow(/finite/);
-    expect(() => manipulateLatent(tensor([1, 3]), cls, { Smiling: 0.1 })).toThrow(/z must have shape \[\*, 4\]/);
+    expect(() => manipulateLatent(tensor([1, 3]), cls, { Smiling: 0.1 })).toThrow(
+      /z must have shape \[\*, 4\]/,
+    );
   });
 });
 

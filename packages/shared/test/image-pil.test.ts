@@ -148,14 +148,16 @@ describe.skipIf(missing !== undefined)('image I/O against PIL', () => {
 });
 
 function readdirPhoto(stem: string): string {
-  const file = ['.png', '.JPG', '.jpg', '.jpeg'].map((ext) => stem + ext).find((f) => {
-    try {
-      readFileSync(join(PHOTOS, f), { flag: 'r' }).length;
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const file = ['.png', '.JPG', '.jpg', '.jpeg']
+    .map((ext) => stem + ext)
+    .find((f) => {
+      try {
+        readFileSync(join(PHOTOS, f), { flag: 'r' }).length;
+        return true;
+      } catch {
+        return false;
+      }
+    });
   if (!file) throw new Error(`no photo file for ${stem}`);
   return file;
 }

@@ -74,7 +74,10 @@ describe('decodeImage', () => {
   it('round-trips encodePng losslessly, also Adam7-interlaced', () => {
     const img = gradient(17, 9);
     expect(decodeImage(encodePng(img))).toEqual(img);
-    const interlaced = encodePngRaw({ width: 17, height: 9, data: img.data, channels: 3, depth: 8 }, { interlace: 'Adam7' });
+    const interlaced = encodePngRaw(
+      { width: 17, height: 9, data: img.data, channels: 3, depth: 8 },
+      { interlace: 'Adam7' },
+    );
     expect(decodeImage(interlaced).data).toEqual(img.data);
   });
 
@@ -97,7 +100,9 @@ describe('decodeImage', () => {
       expect(out).toEqual(applyExifOrientation(stored, o as 1));
       expect([out.width, out.height]).toEqual(o >= 5 ? [4, 6] : [6, 4]);
     }
-    expect(decodeImage(withExif(plain, exifSegment(6, little)), { applyExifOrientation: false })).toEqual(stored);
+    expect(decodeImage(withExif(plain, exifSegment(6, little)), { applyExifOrientation: false })).toEqual(
+      stored,
+    );
   });
 
   it('ignores malformed or out-of-range orientation values', () => {
@@ -114,9 +119,9 @@ describe('decodeImage', () => {
   });
 
   it('refuses unknown formats and empty input', () => {
-    expect(expectDecodeError(new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), 'unsupported_format').message).toMatch(
-      /expected PNG or JPEG/,
-    );
+    expect(
+      expectDecodeError(new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), 'unsupported_format').message,
+    ).toMatch(/expected PNG or JPEG/);
     expectDecodeError(new Uint8Array(), 'unsupported_format');
   });
 
@@ -184,26 +189,34 @@ describe('preprocessing and tensors', () => {
     const t = { data: new Float32Array([0.5, -1, 2, Number.NaN, 0.001, 0.999]), shape: [1, 3, 1, 2] };
     const [img] = tensorToImages(t); // planar R = (0.5, −1), G = (2, NaN), B = (0.001, 0.999)
     expect(Array.from(img.data)).toEqual([128, 255, 0, 0, 0, 255]);
-    expect(() => tensorToImages({ data: new Float32Array(4), shape: [1, 4, 1, 1] })).toThrow(/\[N, 3, H, W\]/);
+    expect(() => tensorToImages({ data: new Float32Array(4), shape: [1, 4, 1, 1] })).toThrow(
+      /\[N, 3, H, W\]/,
+    );
   });
 
   const numpyMissing = pythonMissing(['numpy']);
-  it.skipIf(numpyMissing !== undefined)('matches numpy float32 for ToTensor+Normalize and the saver rounding', () => {
-    // A fine ramp plus every rounding boundary (k ± 0.5)/255, where float32 arithmetic decides.
-    const ramp2001 = Array.from({ length: 2001 }, (_, i) => i / 2000 - 0.0005);
-    const boundaries = Array.from({ length: 257 }, (_, k) => [(k - 0.5) / 255, (k + 0.5) / 255]).flat();
-    const values = Float32Array.from([...ramp2001, ...boundaries]);
-    const script = `
+  it.skipIf(numpyMissing !== undefined)(
+    'matches numpy float32 for ToTensor+Normalize and the saver rounding',
+    () => {
+      // A fine ramp plus every rounding boundary (k ± 0.5)/255, where float32 arithmetic decides.
+      const ramp2001 = Array.from({ length: 2001 }, (_, i) => i / 2000 - 0.0005);
+      const boundaries = Array.from({ length: 257 }, (_, k) => [(k - 0.5) / 255, (k + 0.5) / 255]).flat();
+      const values = Float32Array.from([...ramp2001, ...boundaries]);
+      const script = `
 import sys, json, numpy as np
 v = np.array(json.loads(sys.argv[1]), dtype=np.float32)
 u = np.arange(256, dtype=np.uint8)
 x = (u.astype(np.float32) / np.float32(255) - np.float32(0.5)) / np.float32(0.5)
 q = np.clip(v * np.float32(255) + np.float32(0.5), 0, 255).astype(np.uint8)
 print(json.dumps({"x": x.astype(float).tolist(), "q": q.astype(int).tolist()}))`;
-    const ref = JSON.parse(runPython(script, [JSON.stringify(Array.from(values))])) as { x: number[]; q: number[] };
-    const ramp: RgbImage = { width: 256, height: 1, data: new Uint8Array(768) };
-    for (let u = 0; u < 256; u++) ramp.data.fill(u, u * 3, u * 3 + 3);
-    expect(Array.from(imageToTensor(ramp).data.subarray(0, 256))).toEqual(ref.x);
-    expect(Array.from(values, quantizeUnit)).toEqual(ref.q);
-  });
+      const ref = JSON.parse(runPython(script, [JSON.stringify(Array.from(values))])) as {
+        x: number[];
+        q: number[];
+      };
+      const ramp: RgbImage = { width: 256, height: 1, data: new Uint8Array(768) };
+      for (let u = 0; u < 256; u++) ramp.data.fill(u, u * 3, u * 3 + 3);
+      expect(Array.from(imageToTensor(ramp).data.subarray(0, 256))).toEqual(ref.x);
+      expect(Array.from(values, quantizeUnit)).toEqual(ref.q);
+    },
+  );
 });

@@ -29,7 +29,9 @@ describe('npy round trips', () => {
   it('rejects bad input with clear messages', () => {
     expect(() => readNpy(new Uint8Array([1, 2, 3]))).toThrow(/not a \.npy file/);
     const good = writeNpy({ data: new Float32Array(4), shape: [4] });
-    expect(() => readNpy(good.subarray(0, good.length - 1))).toThrow(/truncated: shape \(4\) float32 needs 16 bytes, file has 15/);
+    expect(() => readNpy(good.subarray(0, good.length - 1))).toThrow(
+      /truncated: shape \(4\) float32 needs 16 bytes, file has 15/,
+    );
     expect(() => writeNpy({ data: new Float32Array(3), shape: [2, 2] })).toThrow(/needs 4/);
     const patch = (from: string, to: string) => {
       const text = new TextDecoder('latin1').decode(good).replace(from, to);
@@ -83,8 +85,14 @@ np.save(d + '/big.npy', (a / 7).astype('>f4'))
   });
 
   it('numpy reads what writeNpy writes', () => {
-    writeFileSync(join(dir, 'ours_f4.npy'), writeNpy({ data: Float32Array.from([0.5, -1, 3]), shape: [1, 3] }));
-    writeFileSync(join(dir, 'ours_u1.npy'), writeNpy({ dtype: 'uint8', data: Uint8Array.from([1, 2, 3, 4]), shape: [2, 2] }));
+    writeFileSync(
+      join(dir, 'ours_f4.npy'),
+      writeNpy({ data: Float32Array.from([0.5, -1, 3]), shape: [1, 3] }),
+    );
+    writeFileSync(
+      join(dir, 'ours_u1.npy'),
+      writeNpy({ dtype: 'uint8', data: Uint8Array.from([1, 2, 3, 4]), shape: [2, 2] }),
+    );
     const out = runPython(
       `
 import sys, numpy as np

@@ -36,7 +36,9 @@ function refXoshiro(state: bigint[], count: number): bigint[] {
 }
 
 function refNormals(seed: number, count: number): number[] {
-  const u = refXoshiro(refSplitmix(seed, 4), 2 * Math.ceil(count / 2)).map((r) => (Number(r) + 0.5) / 2 ** 32);
+  const u = refXoshiro(refSplitmix(seed, 4), 2 * Math.ceil(count / 2)).map(
+    (r) => (Number(r) + 0.5) / 2 ** 32,
+  );
   const out: number[] = [];
   for (let i = 0; i < u.length; i += 2) {
     const r = Math.sqrt(-2 * Math.log(u[i]));

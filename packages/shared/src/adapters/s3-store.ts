@@ -219,7 +219,8 @@ export class S3ObjectStore implements ObjectStore {
       Key: this.#objectKey(key),
       ContentType: opts.contentType,
     });
-    const url = await this.#presign(command, expiresIn);
+    // Signing content-type makes S3 refuse uploads that claim another type, like the local route does.
+    const url = await this.#presign(command, expiresIn, new Set(['content-type']));
     return {
       url,
       method: 'PUT',
@@ -238,10 +239,17 @@ export class S3ObjectStore implements ObjectStore {
     };
   }
 
-  async #presign(command: PutObjectCommand | GetObjectCommand, expiresIn: number): Promise<string> {
+  async #presign(
+    command: PutObjectCommand | GetObjectCommand,
+    expiresIn: number,
+    signableHeaders?: Set<string>,
+  ): Promise<string> {
     let url: string;
     try {
-      url = await getSignedUrl(this.client, command, { expiresIn });
+      url = await getSignedUrl(this.client, command, {
+        expiresIn,
+        ...(signableHeaders && { signableHeaders }),
+      });
     } catch (err) {
       wrapS3Error(err, 'presign');
     }

@@ -132,9 +132,12 @@ export async function createOrtBackend(
     } catch (error) {
       const fallback = config.fallbackProviders;
       if (activeProviders !== undefined || !fallback) {
-        throw new Error(`${config.name}: cannot load ${IO[role].file} with [${providers.join(', ')}]: ${describeError(error)}`, {
-          cause: error,
-        });
+        throw new Error(
+          `${config.name}: cannot load ${IO[role].file} with [${providers.join(', ')}]: ${describeError(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
       logger.warn(
         `${config.name}: execution providers [${providers.join(', ')}] unavailable (${describeError(error)}); falling back to [${fallback.join(', ')}]`,
@@ -145,7 +148,10 @@ export async function createOrtBackend(
     }
     activeProviders ??= providers;
     const { inputs, output, file } = IO[role];
-    const missing = [...inputs.filter((n) => !session.inputNames.includes(n)), ...(session.outputNames.includes(output) ? [] : [output])];
+    const missing = [
+      ...inputs.filter((n) => !session.inputNames.includes(n)),
+      ...(session.outputNames.includes(output) ? [] : [output]),
+    ];
     if (missing.length > 0) {
       await session.release();
       throw new Error(
@@ -161,7 +167,8 @@ export async function createOrtBackend(
   function session(role: ModelRole): Promise<OrtSessionLike> {
     if (disposed) return Promise.reject(new Error(`${config.name}: backend is disposed`));
     const source = models[role];
-    if (source === undefined) return Promise.reject(new Error(`${config.name}: no ${IO[role].file} in this bundle`));
+    if (source === undefined)
+      return Promise.reject(new Error(`${config.name}: no ${IO[role].file} in this bundle`));
     let pending = sessions.get(role);
     if (!pending) {
       pending = queue.then(() => createSession(role, source));
@@ -173,10 +180,15 @@ export async function createOrtBackend(
   }
 
   /** Runs one graph; `outShape` is the expected output shape, null where any size is fine. */
-  async function run(role: ModelRole, feeds: Record<string, Tensor>, outShape: readonly (number | null)[]): Promise<Tensor> {
+  async function run(
+    role: ModelRole,
+    feeds: Record<string, Tensor>,
+    outShape: readonly (number | null)[],
+  ): Promise<Tensor> {
     const s = await session(role);
     const ortFeeds: Record<string, OrtTensorLike> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.shape);
+    for (const [name, t] of Object.entries(feeds))
+      ortFeeds[name] = new ort.Tensor('float32', t.data, t.shape);
     const result = await s.run(ortFeeds);
     const out = result[IO[role].output];
     if (!out || !(out.data instanceof Float32Array)) {
@@ -185,13 +197,16 @@ export async function createOrtBackend(
     const shape = [...out.dims];
     if (shape.length !== outShape.length || outShape.some((d, i) => d !== null && d !== shape[i])) {
       const expected = outShape.map((d) => d ?? '*').join(', ');
-      throw new Error(`${IO[role].file} returned '${IO[role].output}' of shape [${shape.join(', ')}], expected [${expected}]`);
+      throw new Error(
+        `${IO[role].file} returned '${IO[role].output}' of shape [${shape.join(', ')}], expected [${expected}]`,
+      );
     }
     return { data: out.data, shape };
   }
 
   function timesteps(t: Float32Array, n: number): Tensor {
-    if (t.length !== n) throw new RangeError(`t must hold one timestep per row: got ${t.length} for batch ${n}`);
+    if (t.length !== n)
+      throw new RangeError(`t must hold one timestep per row: got ${t.length} for batch ${n}`);
     return { data: t, shape: [n] };
   }
 

@@ -18,7 +18,10 @@ export interface OrtNodeBackendOptions {
  * session creation throws; the backend then logs one line and retries with ['cpu'] for all models.
  * A single provider (['cuda']) is strict: the error propagates.
  */
-export function createOrtNodeBackend(models: OrtModelSources, options: OrtNodeBackendOptions = {}): Promise<OrtBackend> {
+export function createOrtNodeBackend(
+  models: OrtModelSources,
+  options: OrtNodeBackendOptions = {},
+): Promise<OrtBackend> {
   const providers = options.providers ?? ['cpu'];
   const canFallBack = providers.length > 1 && providers.includes('cpu') && providers[0] !== 'cpu';
   return createOrtBackend(ort, models, {
@@ -26,7 +29,10 @@ export function createOrtNodeBackend(models: OrtModelSources, options: OrtNodeBa
     providers,
     ...(canFallBack ? { fallbackProviders: ['cpu'] } : {}),
     ...(options.intraOpNumThreads !== undefined
-      ? { threads: options.intraOpNumThreads, sessionOptions: { intraOpNumThreads: options.intraOpNumThreads } }
+      ? {
+          threads: options.intraOpNumThreads,
+          sessionOptions: { intraOpNumThreads: options.intraOpNumThreads },
+        }
       : {}),
     ...(options.eager !== undefined ? { eager: options.eager } : {}),
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
@@ -34,4 +40,10 @@ export function createOrtNodeBackend(models: OrtModelSources, options: OrtNodeBa
   });
 }
 
-export type { OrtBackend, OrtBackendInfo, OrtModelSources, ModelSource, BackendLogger } from './ort-common.ts';
+export type {
+  BackendLogger,
+  ModelSource,
+  OrtBackend,
+  OrtBackendInfo,
+  OrtModelSources,
+} from './ort-common.ts';

@@ -31,7 +31,10 @@ function configureWasm(options: OrtWebBackendOptions, logger: BackendLogger): nu
     throw new RangeError(`numThreads must be a positive integer, got ${numThreads}`);
   }
   if (applied) {
-    if (applied.numThreads !== numThreads || (options.wasmPaths !== undefined && options.wasmPaths !== applied.wasmPaths)) {
+    if (
+      applied.numThreads !== numThreads ||
+      (options.wasmPaths !== undefined && options.wasmPaths !== applied.wasmPaths)
+    ) {
       logger.warn(
         `ort-web: onnxruntime-web is already set up with ${applied.numThreads} thread(s); numThreads=${numThreads}/wasmPaths of this backend are ignored`,
       );
@@ -45,7 +48,10 @@ function configureWasm(options: OrtWebBackendOptions, logger: BackendLogger): nu
   return numThreads;
 }
 
-export function createOrtWebBackend(models: OrtModelSources, options: OrtWebBackendOptions = {}): Promise<OrtBackend> {
+export function createOrtWebBackend(
+  models: OrtModelSources,
+  options: OrtWebBackendOptions = {},
+): Promise<OrtBackend> {
   const logger = options.logger ?? { warn: (message: string) => console.warn(message) };
   const threads = configureWasm(options, logger);
   return createOrtBackend(ort, models, {
@@ -58,4 +64,10 @@ export function createOrtWebBackend(models: OrtModelSources, options: OrtWebBack
   });
 }
 
-export type { OrtBackend, OrtBackendInfo, OrtModelSources, ModelSource, BackendLogger } from './ort-common.ts';
+export type {
+  BackendLogger,
+  ModelSource,
+  OrtBackend,
+  OrtBackendInfo,
+  OrtModelSources,
+} from './ort-common.ts';

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isValidStepCount, nearbyValidStepCounts, type ScheduleName } from '../schedule.ts';
-import { formatIssues, issuesMessage } from '../zod-issues.ts';
+import { formatIssues, issuesMessage, readableErrors } from '../zod-issues.ts';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 export const BUNDLE_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
@@ -148,7 +148,7 @@ export class ManifestError extends Error {
 
 /** Validates a parsed manifest.json; throws ManifestError listing every problem. */
 export function parseManifest(json: unknown): Manifest {
-  const parsed = manifestSchema.safeParse(json);
+  const parsed = manifestSchema.safeParse(json, { error: readableErrors });
   if (!parsed.success) throw new ManifestError(formatIssues(parsed.error.issues));
   return parsed.data;
 }

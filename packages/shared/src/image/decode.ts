@@ -61,6 +61,8 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new ImageDecodeError(
     'unsupported_format',
-    bytes.length === 0 ? 'image is empty (0 bytes)' : `unsupported image format (first bytes: ${head}); expected PNG or JPEG`,
+    bytes.length === 0
+      ? 'image is empty (0 bytes)'
+      : `unsupported image format (first bytes: ${head}); expected PNG or JPEG`,
   );
 }

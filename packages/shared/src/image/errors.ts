@@ -1,4 +1,8 @@
-export type ImageDecodeErrorCode = 'unsupported_format' | 'corrupt_image' | 'image_too_large' | 'truncated_image';
+export type ImageDecodeErrorCode =
+  | 'unsupported_format'
+  | 'corrupt_image'
+  | 'image_too_large'
+  | 'truncated_image';
 
 /** Raised for every image that cannot be decoded; `code` is stable and safe to return to API clients. */
 export class ImageDecodeError extends Error {

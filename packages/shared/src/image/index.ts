@@ -1,8 +1,8 @@
-export type { RgbImage, ImageLimits } from './types.ts';
-export { DEFAULT_IMAGE_LIMITS, createRgbImage } from './types.ts';
+export { imageToTensor, quantizeUnit, tensorToImages } from './convert.ts';
+export { type DecodeImageOptions, decodeImage, type ImageFormat, sniffImageFormat } from './decode.ts';
 export { ImageDecodeError, type ImageDecodeErrorCode } from './errors.ts';
-export { decodeImage, sniffImageFormat, type DecodeImageOptions, type ImageFormat } from './decode.ts';
+export { applyExifOrientation, type ExifOrientation, readExifOrientation } from './exif.ts';
 export { encodePng } from './png.ts';
-export { readExifOrientation, applyExifOrientation, type ExifOrientation } from './exif.ts';
-export { resizeBilinear, resizeShorterSideCenterCrop, cropImage, roundHalfEven } from './resize.ts';
-export { imageToTensor, tensorToImages, quantizeUnit } from './convert.ts';
+export { cropImage, resizeBilinear, resizeShorterSideCenterCrop, roundHalfEven } from './resize.ts';
+export type { ImageLimits, RgbImage } from './types.ts';
+export { createRgbImage, DEFAULT_IMAGE_LIMITS } from './types.ts';

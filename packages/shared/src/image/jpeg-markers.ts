@@ -42,7 +42,10 @@ export function scanJpeg(bytes: Uint8Array): JpegStructure {
   for (;;) {
     while (at < bytes.length && bytes[at] === 0xff && bytes[at + 1] === 0xff) at++; // fill bytes
     if (at + 1 >= bytes.length) {
-      throw new ImageDecodeError('truncated_image', `JPEG is truncated: no EOI marker in ${bytes.length} bytes`);
+      throw new ImageDecodeError(
+        'truncated_image',
+        `JPEG is truncated: no EOI marker in ${bytes.length} bytes`,
+      );
     }
     if (bytes[at] !== 0xff) {
       throw new ImageDecodeError('corrupt_image', `JPEG is corrupt: expected a marker at byte ${at}`);
@@ -59,7 +62,10 @@ export function scanJpeg(bytes: Uint8Array): JpegStructure {
     const length = (bytes[at + 2] << 8) | bytes[at + 3];
     const segmentEnd = at + 2 + length;
     if (length < 2 || segmentEnd > bytes.length) {
-      throw new ImageDecodeError('truncated_image', `JPEG is truncated: segment 0xFF${marker.toString(16)} runs past the end`);
+      throw new ImageDecodeError(
+        'truncated_image',
+        `JPEG is truncated: segment 0xFF${marker.toString(16)} runs past the end`,
+      );
     }
     const body = bytes.subarray(at + 4, segmentEnd);
     if (isSofMarker(marker)) {
@@ -73,7 +79,10 @@ export function scanJpeg(bytes: Uint8Array): JpegStructure {
     if (marker === 0xda) {
       const next = skipEntropyData(bytes, segmentEnd);
       if (next < 0) {
-        throw new ImageDecodeError('truncated_image', `JPEG is truncated: scan data ends without EOI (${bytes.length} bytes)`);
+        throw new ImageDecodeError(
+          'truncated_image',
+          `JPEG is truncated: scan data ends without EOI (${bytes.length} bytes)`,
+        );
       }
       at = next;
     } else {
@@ -81,7 +90,10 @@ export function scanJpeg(bytes: Uint8Array): JpegStructure {
     }
   }
   if (width === 0 || height === 0) {
-    throw new ImageDecodeError('corrupt_image', `JPEG is corrupt: no frame header with a size (got ${width}×${height})`);
+    throw new ImageDecodeError(
+      'corrupt_image',
+      `JPEG is corrupt: no frame header with a size (got ${width}×${height})`,
+    );
   }
   return { width, height, components, ...(exifTiff ? { exifTiff } : {}) };
 }

@@ -41,7 +41,10 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
     interlaced: bytes[28] === 1,
   };
   if (header.width === 0 || header.height === 0) {
-    throw new ImageDecodeError('corrupt_image', `PNG is corrupt: declared size ${header.width}×${header.height}`);
+    throw new ImageDecodeError(
+      'corrupt_image',
+      `PNG is corrupt: declared size ${header.width}×${header.height}`,
+    );
   }
   return header;
 }
@@ -57,5 +60,8 @@ export function assertPngComplete(bytes: Uint8Array): void {
     if (type === 'IEND') return;
     at = next;
   }
-  throw new ImageDecodeError('truncated_image', `PNG is truncated: no complete IEND chunk in ${bytes.length} bytes`);
+  throw new ImageDecodeError(
+    'truncated_image',
+    `PNG is truncated: no complete IEND chunk in ${bytes.length} bytes`,
+  );
 }

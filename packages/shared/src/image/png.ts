@@ -1,5 +1,5 @@
-import { decode as decodePngRaw, encode as encodePngRaw } from 'fast-png';
 import type { DecodedPng } from 'fast-png';
+import { decode as decodePngRaw, encode as encodePngRaw } from 'fast-png';
 import { ImageDecodeError } from './errors.ts';
 import { assertPngComplete, type PngHeader } from './png-header.ts';
 import { assertRgbImage, createRgbImage, type RgbImage } from './types.ts';
@@ -47,10 +47,15 @@ function toRgb(png: DecodedPng, isPalette: boolean): RgbImage {
   const out = img.data;
   if (isPalette) {
     const palette = png.palette;
-    if (!palette) throw new ImageDecodeError('corrupt_image', 'PNG is corrupt: indexed colour without a PLTE chunk');
+    if (!palette)
+      throw new ImageDecodeError('corrupt_image', 'PNG is corrupt: indexed colour without a PLTE chunk');
     for (let i = 0; i < n; i++) {
       const entry = palette[samples[i]];
-      if (!entry) throw new ImageDecodeError('corrupt_image', `PNG is corrupt: palette index ${samples[i]} out of range`);
+      if (!entry)
+        throw new ImageDecodeError(
+          'corrupt_image',
+          `PNG is corrupt: palette index ${samples[i]} out of range`,
+        );
       out[i * 3] = entry[0];
       out[i * 3 + 1] = entry[1];
       out[i * 3 + 2] = entry[2];

@@ -127,7 +127,9 @@ export function roundHalfEven(x: number): number {
 
 export function cropImage(img: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
   if (left < 0 || top < 0 || left + width > img.width || top + height > img.height) {
-    throw new RangeError(`crop ${width}×${height} at (${left}, ${top}) is outside the ${img.width}×${img.height} image`);
+    throw new RangeError(
+      `crop ${width}×${height} at (${left}, ${top}) is outside the ${img.width}×${img.height} image`,
+    );
   }
   const out = createRgbImage(width, height);
   for (let y = 0; y < height; y++) {
@@ -144,7 +146,8 @@ export function cropImage(img: RgbImage, left: number, top: number, width: numbe
  */
 export function resizeShorterSideCenterCrop(img: RgbImage, size: number): RgbImage {
   assertRgbImage(img);
-  if (!Number.isInteger(size) || size <= 0) throw new RangeError(`size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size <= 0)
+    throw new RangeError(`size must be a positive integer, got ${size}`);
   const { width: w, height: h } = img;
   let resized = img;
   const short = Math.min(w, h);

@@ -27,7 +27,9 @@ export function createRgbImage(width: number, height: number): RgbImage {
 
 export function assertRgbImage(img: RgbImage, what = 'image'): void {
   if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width <= 0 || img.height <= 0) {
-    throw new RangeError(`${what}: width and height must be positive integers, got ${img.width}×${img.height}`);
+    throw new RangeError(
+      `${what}: width and height must be positive integers, got ${img.width}×${img.height}`,
+    );
   }
   if (img.data.length !== img.width * img.height * 3) {
     throw new RangeError(

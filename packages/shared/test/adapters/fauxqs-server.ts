@@ -43,9 +43,13 @@ export async function startFauxqs(): Promise<Fauxqs> {
     async createQueuePair(name, opts) {
       const suffix = opts.fifo ? '.fifo' : '';
       const fifoAttrs: Record<string, string> = opts.fifo ? { FifoQueue: 'true' } : {};
-      const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: fifoAttrs }));
+      const dlq = await sqs.send(
+        new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: fifoAttrs }),
+      );
       const dlqUrl = dlq.QueueUrl ?? '';
-      const arn = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+      const arn = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+      );
       const q = await sqs.send(
         new CreateQueueCommand({
           QueueName: `${name}${suffix}`,

@@ -17,8 +17,8 @@ export async function serveFetch(
     } as RequestInit);
     const response = await handler(request);
     res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) for await (const chunk of response.body) res.write(chunk);
-    res.end();
+    if (response.body) Readable.fromWeb(response.body as import('node:stream/web').ReadableStream).pipe(res);
+    else res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

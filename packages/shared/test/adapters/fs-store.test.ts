@@ -39,7 +39,10 @@ function makeStore(): FsObjectStore {
   return store;
 }
 
-describeStoreContract('filesystem', async () => makeStore(), { enforcesIfNoneMatch: true });
+describeStoreContract('filesystem', async () => makeStore(), {
+  enforcesIfNoneMatch: true,
+  keepsCacheControl: true,
+});
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   return p.then(
@@ -102,11 +105,15 @@ describe('LocalSigner and the local storage route', () => {
     const forged = new URL(url);
     forged.searchParams.set('sig', `${forged.searchParams.get('sig')?.slice(0, -2)}AA`);
     expect(code(() => signer.verifyUrl('GET', forged, now))).toBe('signature_invalid');
-    expect(code(() => signer.verifyUrl('GET', url.replace('r1.png', 'r2.png'), now))).toBe('signature_invalid');
-    expect(code(() => signer.verifyUrl('PUT', url, now))).toBe('signature_invalid');
-    expect(code(() => new LocalSigner('another-secret-0123456789', 'http://edge.local').verifyUrl('GET', url, now))).toBe(
+    expect(code(() => signer.verifyUrl('GET', url.replace('r1.png', 'r2.png'), now))).toBe(
       'signature_invalid',
     );
+    expect(code(() => signer.verifyUrl('PUT', url, now))).toBe('signature_invalid');
+    expect(
+      code(() =>
+        new LocalSigner('another-secret-0123456789', 'http://edge.local').verifyUrl('GET', url, now),
+      ),
+    ).toBe('signature_invalid');
     const later = new URL(url);
     later.searchParams.set('expires', String(Math.floor(now / 1000) + 3600));
     expect(code(() => signer.verifyUrl('GET', later, now))).toBe('signature_invalid');
@@ -116,13 +123,23 @@ describe('LocalSigner and the local storage route', () => {
 
   it('enforces method, content type, size limit and expiry over HTTP', async () => {
     const store = makeStore();
-    const put = await store.presignPut('uploads/x.jpg', { expiresIn: 60, contentType: 'image/jpeg', maxBytes: 1000 });
+    const put = await store.presignPut('uploads/x.jpg', {
+      expiresIn: 60,
+      contentType: 'image/jpeg',
+      maxBytes: 1000,
+    });
     expect(put.maxBytesEnforced).toBe(true);
     const status = async (url: string, init?: RequestInit) => (await fetch(url, init)).status;
-    expect(await status(put.url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: 'x' })).toBe(403);
-    expect(await status(put.url, { method: 'PUT', headers: put.headers, body: new Uint8Array(1001) })).toBe(413);
+    expect(
+      await status(put.url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: 'x' }),
+    ).toBe(403);
+    expect(await status(put.url, { method: 'PUT', headers: put.headers, body: new Uint8Array(1001) })).toBe(
+      413,
+    );
     expect(await store.head('uploads/x.jpg')).toBeNull();
-    expect(await status(put.url, { method: 'PUT', headers: put.headers, body: new Uint8Array(1000) })).toBe(200);
+    expect(await status(put.url, { method: 'PUT', headers: put.headers, body: new Uint8Array(1000) })).toBe(
+      200,
+    );
     expect(await status(put.url)).toBe(403); // a PUT grant is not a GET grant
     const get = await store.presignGet('uploads/x.jpg', { expiresIn: 60 });
     const res = await fetch(get.url);
@@ -132,7 +149,11 @@ describe('LocalSigner and the local storage route', () => {
     const missing = await store.presignGet('uploads/none.jpg', { expiresIn: 60 });
     expect(await status(missing.url)).toBe(404);
     const signer = new LocalSigner(SECRET, server.baseUrl);
-    const expired = signer.sign({ method: 'GET', key: 'uploads/x.jpg', expires: Math.floor(Date.now() / 1000) - 1 });
+    const expired = signer.sign({
+      method: 'GET',
+      key: 'uploads/x.jpg',
+      expires: Math.floor(Date.now() / 1000) - 1,
+    });
     const expiredRes = await fetch(expired);
     expect(expiredRes.status).toBe(403);
     expect(((await expiredRes.json()) as { error: { code: string } }).error.code).toBe('signature_expired');

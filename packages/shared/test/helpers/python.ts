@@ -9,7 +9,9 @@ const availability = new Map<string, string | undefined>();
 export function pythonMissing(modules: readonly string[]): string | undefined {
   const key = modules.join(',');
   if (!availability.has(key)) {
-    const probe = spawnSync(SYSTEM_PYTHON, ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
+    const probe = spawnSync(SYSTEM_PYTHON, ['-c', modules.map((m) => `import ${m}`).join('; ')], {
+      encoding: 'utf8',
+    });
     availability.set(
       key,
       probe.status === 0
@@ -22,7 +24,10 @@ export function pythonMissing(modules: readonly string[]): string | undefined {
 
 /** Runs `script` with `args`; throws with Python's stderr on failure. Returns stdout. */
 export function runPython(script: string, args: readonly string[] = []): string {
-  const result = spawnSync(SYSTEM_PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(SYSTEM_PYTHON, ['-c', script, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) {
     throw new Error(`python failed (${result.status}): ${result.stderr || String(result.error)}`);
   }

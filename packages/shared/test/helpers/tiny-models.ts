@@ -14,7 +14,11 @@ export const TINY_FILES = {
   liteEncoder: 'lite_encoder.onnx',
 } as const;
 
-export function writeTinyModels(dir: string, imageSize: number, zDim: number): Record<keyof typeof TINY_FILES, string> {
+export function writeTinyModels(
+  dir: string,
+  imageSize: number,
+  zDim: number,
+): Record<keyof typeof TINY_FILES, string> {
   runPython(readFileSync(SCRIPT, 'utf8'), [dir, String(imageSize), String(zDim)]);
   return {
     encoder: join(dir, TINY_FILES.encoder),
@@ -36,7 +40,10 @@ export const tinyMath = {
       });
       for (let j = 0; j < zDim; j++) {
         out.push(
-          pooled.reduce((s, p, ch) => s + p * (pool === 'mean' ? ((ch + 1) * (j + 1)) / 10 : (j - ch) / 5), 0),
+          pooled.reduce(
+            (s, p, ch) => s + p * (pool === 'mean' ? ((ch + 1) * (j + 1)) / 10 : (j - ch) / 5),
+            0,
+          ),
         );
       }
     }
@@ -49,7 +56,8 @@ export const tinyMath = {
     for (let b = 0; b < n; b++) {
       for (let ch = 0; ch < c; ch++) {
         let zp = 0;
-        for (let j = 0; j < zDim; j++) zp += z.data[b * zDim + j] * (Math.fround(((j + 2 * ch) % 5) - 2) / 10);
+        for (let j = 0; j < zDim; j++)
+          zp += z.data[b * zDim + j] * (Math.fround(((j + 2 * ch) % 5) - 2) / 10);
         for (let i = 0; i < h * w; i++) out.push(0.5 * x.data[(b * c + ch) * h * w + i] + 0.001 * t[b] + zp);
       }
     }
