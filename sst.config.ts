@@ -1,5 +1,4 @@
 /// <reference path="./.sst/platform/config.d.ts" />
-import { isProductionStage } from './infra/stage.ts';
 
 /**
  * diffae-edge on AWS: one bucket, a job queue with a dead-letter queue, the Hono edge API on Lambda
@@ -7,7 +6,9 @@ import { isProductionStage } from './infra/stage.ts';
  * production, CPU-only elsewhere). Step by step: docs/deploy.md.
  */
 export default $config({
-  app(input) {
+  // SST forbids top-level imports in this file: modules are imported inside app() and run().
+  async app(input) {
+    const { isProductionStage } = await import('./infra/stage.ts');
     return {
       name: 'diffae-edge',
       home: 'aws',

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .paths import DATA_DIR, RUN_DIR
 from ..nets.lite import LiteEncoder, save_lite
 from .data import BatchSampler, load_split, to_model_input
 from .encoded import load_autoenc_ema
@@ -19,8 +20,8 @@ from .encoded import load_autoenc_ema
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data', default='data/facesynth64')
-    p.add_argument('--run-dir', default='checkpoints/facesynth64')
+    p.add_argument('--data', default=DATA_DIR)
+    p.add_argument('--run-dir', default=RUN_DIR)
     p.add_argument('--widths', default='16,32,64,128')
     p.add_argument('--convs-per-stage', type=int, default=2)
     p.add_argument('--steps', type=int, default=6000)

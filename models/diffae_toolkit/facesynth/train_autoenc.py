@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .paths import DATA_DIR, RUN_DIR
 from .. import reference
 from ..config import AutoencConfig
 from ..nets import DiffAENet
@@ -61,8 +62,8 @@ class Probe:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data', default='data/facesynth64')
-    p.add_argument('--run-dir', default='checkpoints/facesynth64')
+    p.add_argument('--data', default=DATA_DIR)
+    p.add_argument('--run-dir', default=RUN_DIR)
     p.add_argument('--preset', default='small')
     p.add_argument('--batch', type=int, default=16)
     p.add_argument('--lr', type=float, default=4e-4)

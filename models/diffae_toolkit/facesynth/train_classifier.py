@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .paths import DATA_DIR, RUN_DIR
 from .common import atomic_save
 from .encoded import encoded_split, load_autoenc_ema
 from .metrics import auroc
@@ -18,8 +19,8 @@ from .metrics import auroc
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data', default='data/facesynth64')
-    p.add_argument('--run-dir', default='checkpoints/facesynth64')
+    p.add_argument('--data', default=DATA_DIR)
+    p.add_argument('--run-dir', default=RUN_DIR)
     p.add_argument('--samples', type=int, default=300_000)
     p.add_argument('--batch', type=int, default=32)
     p.add_argument('--lr', type=float, default=1e-3)

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .paths import DATA_DIR, RUN_DIR
 from .. import reference
 from ..nets.latent import MLPSkipNet
 from .common import Ema, JsonlLog, atomic_save
@@ -18,8 +19,8 @@ from .encoded import encoded_split, load_autoenc_ema
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data', default='data/facesynth64')
-    p.add_argument('--run-dir', default='checkpoints/facesynth64')
+    p.add_argument('--data', default=DATA_DIR)
+    p.add_argument('--run-dir', default=RUN_DIR)
     p.add_argument('--steps', type=int, default=20000)
     p.add_argument('--batch', type=int, default=256)
     p.add_argument('--lr', type=float, default=1e-4)

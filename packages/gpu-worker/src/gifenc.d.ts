@@ -1,0 +1,20 @@
+// Types for the parts of gifenc (plain JS, no bundled types) that the worker uses.
+declare module 'gifenc' {
+  type Palette = number[][];
+  interface Encoder {
+    writeFrame(
+      index: Uint8Array,
+      width: number,
+      height: number,
+      opts?: { palette?: Palette; delay?: number; repeat?: number },
+    ): void;
+    finish(): void;
+    bytes(): Uint8Array;
+  }
+  const gifenc: {
+    GIFEncoder(): Encoder;
+    quantize(rgba: Uint8Array, maxColors: number, opts?: { format?: string }): Palette;
+    applyPalette(rgba: Uint8Array, palette: Palette, format?: string): Uint8Array;
+  };
+  export default gifenc;
+}
