@@ -37,7 +37,9 @@ export default $config({
     createSite(router);
     createLocalWorker(options, bucket, jobs);
     // Under `sst dev` the local worker consumes the queue; cloud workers would race it for jobs.
-    const worker = $dev ? undefined : createWorker({ options, bucket, jobs, webhookSecret: secrets.webhookSecret, access });
+    const worker = $dev
+      ? undefined
+      : createWorker({ options, bucket, jobs, webhookSecret: secrets.webhookSecret, access });
 
     return {
       site: router.url,

@@ -1,5 +1,5 @@
-import { edgeStatements } from './access.ts';
 import type { AccessTargets } from './access.ts';
+import { edgeStatements } from './access.ts';
 import type { DeployOptions } from './stage.ts';
 
 export const EDGE_HANDLER = 'packages/edge/src/adapters/lambda.handler';

@@ -1,5 +1,5 @@
-import { policyDocument, workerStatements } from './access.ts';
 import type { AccessTargets, Statement } from './access.ts';
+import { policyDocument, workerStatements } from './access.ts';
 
 const ec2Trust = { Service: 'ec2.amazonaws.com' };
 const ecsTasksTrust = { Service: 'ecs-tasks.amazonaws.com' };

@@ -37,7 +37,13 @@ interface ScalingInputs {
   idleMinutes: number;
 }
 
-export function createWorkerScaling({ clusterName, serviceName, queueName, maxWorkers, idleMinutes }: ScalingInputs) {
+export function createWorkerScaling({
+  clusterName,
+  serviceName,
+  queueName,
+  maxWorkers,
+  idleMinutes,
+}: ScalingInputs) {
   const target = new aws.appautoscaling.Target('WorkerScalingTarget', {
     serviceNamespace: 'ecs',
     scalableDimension: 'ecs:service:DesiredCount',

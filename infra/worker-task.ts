@@ -1,4 +1,5 @@
 import type { DeployOptions, WorkerProfile } from './stage.ts';
+import { JOB_MAX_RECEIVES, JOB_VISIBILITY_TIMEOUT_SECONDS } from './storage.ts';
 
 export const WORKER_CONTAINER = 'worker';
 export const WORKER_DOCKERFILE = 'packages/gpu-worker/Dockerfile';
@@ -22,8 +23,12 @@ export function workerEnvironment({ options, bucketName, queueUrl }: WorkerEnvir
   return [
     { name: 'DIFFAE_STORAGE', value: $interpolate`s3://${bucketName}` },
     { name: 'DIFFAE_QUEUE', value: queueUrl },
-    { name: 'DIFFAE_MODEL_ID', value: options.modelId },
+    // The worker's config (packages/gpu-worker/src/config.ts) names the default model DIFFAE_MODEL.
+    { name: 'DIFFAE_MODEL', value: options.modelId },
     { name: 'DIFFAE_EXECUTION_PROVIDERS', value: options.worker.executionProviders },
+    // Must match the queue: the worker extends visibility and counts receives against these.
+    { name: 'DIFFAE_VISIBILITY_TIMEOUT', value: String(JOB_VISIBILITY_TIMEOUT_SECONDS) },
+    { name: 'DIFFAE_MAX_RECEIVES', value: String(JOB_MAX_RECEIVES) },
     { name: 'SST_RESOURCE_App', value: JSON.stringify({ name: $app.name, stage: $app.stage }) },
     {
       name: 'SST_RESOURCE_Storage',
@@ -68,7 +73,14 @@ interface ContainerInputs {
   region: $util.Input<string>;
 }
 
-export function workerContainer({ profile, image, environment, webhookSecretArn, logGroupName, region }: ContainerInputs) {
+export function workerContainer({
+  profile,
+  image,
+  environment,
+  webhookSecretArn,
+  logGroupName,
+  region,
+}: ContainerInputs) {
   return {
     name: WORKER_CONTAINER,
     image,
@@ -111,7 +123,12 @@ interface ServiceInputs {
 }
 
 /** Starts at 0 tasks; the scaling policies (worker-scaling.ts) own the desired count from then on. */
-export function createService({ cluster, taskDefinition, capacityProviderName, clusterCapacity }: ServiceInputs) {
+export function createService({
+  cluster,
+  taskDefinition,
+  capacityProviderName,
+  clusterCapacity,
+}: ServiceInputs) {
   return new aws.ecs.Service(
     'WorkerService',
     {

@@ -1,7 +1,7 @@
 import type { AccessTargets } from './access.ts';
 import type { DeployOptions } from './stage.ts';
-import { createExecutionRole, createHostRole, createTaskRole } from './worker-iam.ts';
 import { createHosts } from './worker-hosts.ts';
+import { createExecutionRole, createHostRole, createTaskRole } from './worker-iam.ts';
 import { createWorkerScaling } from './worker-scaling.ts';
 import {
   createLogGroup,
@@ -89,7 +89,7 @@ export function createLocalWorker(options: DeployOptions, bucket: sst.aws.Bucket
     environment: {
       DIFFAE_STORAGE: $interpolate`s3://${bucket.name}`,
       DIFFAE_QUEUE: jobs.url,
-      DIFFAE_MODEL_ID: options.modelId,
+      DIFFAE_MODEL: options.modelId,
       // CUDA when the developer has it; the worker falls back to the CPU otherwise.
       DIFFAE_EXECUTION_PROVIDERS: 'cuda,cpu',
     },

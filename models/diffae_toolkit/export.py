@@ -7,12 +7,13 @@ with the dynamic batch axis `N` on every input and output, opset 17.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import os
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import onnx
 import torch
@@ -111,6 +112,19 @@ def export_graph(spec: GraphSpec, path: str, opset: int = DEFAULT_OPSET) -> onnx
     if fixed:
         raise ExportError(f"{spec.key}: batch axis of {fixed} is not the dynamic axis {BATCH_AXIS!r}")
     return model
+
+
+def fp16_rounded_copy(module: nn.Module, min_elements: int = DEFAULT_MIN_ELEMENTS) -> nn.Module:
+    """A copy of `module` whose Conv/Linear tensors with >= min_elements values are rounded to float16:
+    the torch counterpart of a graph after `store_weights_fp16` (for reference outputs of fp16 bundles)."""
+    clone = copy.deepcopy(module)
+    with torch.no_grad():
+        for sub in clone.modules():
+            if isinstance(sub, (nn.Conv1d, nn.Conv2d, nn.Linear)):
+                for p in (sub.weight, sub.bias):
+                    if p is not None and p.numel() >= min_elements:
+                        p.copy_(p.half().float())
+    return clone
 
 
 def store_weights_fp16(path: str, min_elements: int = DEFAULT_MIN_ELEMENTS) -> None:
@@ -248,4 +262,4 @@ def export_bundle(out_dir: PathLike, *, autoenc: Optional[PathLike] = None, late
 
 
 __all__ = ["ExportError", "ExportSources", "GraphSpec", "batch_axis_names", "export_bundle", "export_graph",
-           "graph_specs", "load_sources", "store_weights_fp16"]
+           "fp16_rounded_copy", "graph_specs", "load_sources", "store_weights_fp16"]

@@ -24,7 +24,7 @@ from torch import Tensor
 from . import reference as ref
 from .checkpoint import load_classifier, load_official
 from .config import AutoencConfig, LatentConfig
-from .export import export_bundle
+from .export import export_bundle, fp16_rounded_copy
 from .fixtures import make_random_checkpoints
 
 BATCH = 2
@@ -43,6 +43,11 @@ PARITY_CONFIGS = {
 }
 
 IMAGE_NOTE = "NCHW float32 in [-1, 1]"
+
+
+def _fp16_note(graph: str, output: str) -> str:
+    return (f"{output} of the torch {graph} net with the weights bundle-fp16 stores as float16 rounded to float16 "
+            f"(what bundle-fp16/{graph}.onnx computes, up to float32 rounding)")
 
 
 class FixtureWriter:
@@ -158,6 +163,8 @@ def build_fixture(out_dir: str, config: str = "tiny", seed: int = 0, overwrite: 
             (0.5 * x + 0.8 * _normal(gen, BATCH, 3, s, s), torch.tensor([10.0, 537.0]), _normal(gen, BATCH, zd),
              "a different t per row, random z"),
         ]
+        rounded = fp16_rounded_copy(net)
+        cases["encode"]["zFp16Weights"] = w.save("z_fp16w", rounded.encoder(x), _fp16_note("encoder", "[N,Z] z"))
         cases["eps"] = []
         for i, (xi, ti, zi, what) in enumerate(eps_inputs):
             cases["eps"].append({
@@ -166,6 +173,7 @@ def build_fixture(out_dir: str, config: str = "tiny", seed: int = 0, overwrite: 
                 "t": w.save(f"eps{i}_t", ti, "[N] original timesteps, float32"),
                 "z": z_file if zi is z else w.save(f"eps{i}_z", zi, "[N,Z] UNet condition z"),
                 "eps": w.save(f"eps{i}_eps", net(xi, ti, zi), "[N,3,S,S] unet.onnx output eps"),
+                "epsFp16Weights": w.save(f"eps{i}_eps_fp16w", rounded(xi, ti, zi), _fp16_note("unet", "[N,3,S,S] eps")),
             })
         cases["latentEps"] = []
         for i, ti in enumerate((torch.tensor([0.0, 999.0]), torch.tensor([250.0, 731.0]))):
@@ -174,6 +182,8 @@ def build_fixture(out_dir: str, config: str = "tiny", seed: int = 0, overwrite: 
                 "x": w.save(f"latent_eps{i}_x", xi, "[N,Z] latent.onnx input (normalised z at t)"),
                 "t": w.save(f"latent_eps{i}_t", ti, "[N] original timesteps, float32"),
                 "eps": w.save(f"latent_eps{i}_eps", net.latent_net(xi, ti), "[N,Z] latent.onnx output eps"),
+                "epsFp16Weights": w.save(f"latent_eps{i}_eps_fp16w", rounded.latent_net(xi, ti),
+                                         _fp16_note("latent", "[N,Z] eps")),
             })
 
         cases["inversion"], x_ts = [], {}

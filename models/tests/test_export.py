@@ -4,7 +4,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -16,10 +15,9 @@ from onnx import TensorProto, numpy_helper
 
 from conftest import MODELS_DIR
 from diffae_toolkit.bundle import BundleError
-from diffae_toolkit.checkpoint import (ClassifierWeights, UntrustedCheckpointError, load_classifier, load_official,
-                                       save_official_layout)
+from diffae_toolkit.checkpoint import ClassifierWeights, UntrustedCheckpointError, load_official, save_official_layout
 from diffae_toolkit.config import AutoencConfig, LatentConfig
-from diffae_toolkit.export import ExportError, batch_axis_names, export_bundle
+from diffae_toolkit.export import ExportError, batch_axis_names, export_bundle, fp16_rounded_copy
 from diffae_toolkit.fixtures import make_random_checkpoints
 from diffae_toolkit.macs import count_macs
 from diffae_toolkit.nets.lite import LiteEncoder, LiteEncoderError, load_lite, save_lite
@@ -240,19 +238,6 @@ def _ort_run(workdir, runs):
     return [{o: np.load(os.path.join(workdir, f"{i}_out_{o}.npy")) for o in outs} for i, outs in enumerate(wanted)]
 
 
-def _rounded_copy(module):
-    """The module with the weights the fp16 converter stores as float16 rounded to float16."""
-    import copy
-    clone = copy.deepcopy(module)
-    with torch.no_grad():
-        for sub in clone.modules():
-            if isinstance(sub, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Linear)):
-                for p in (sub.weight, sub.bias):
-                    if p is not None and p.numel() >= MIN_ELEMENTS:
-                        p.copy_(p.half().float())
-    return clone
-
-
 def _max_abs(a, b):
     return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
@@ -280,7 +265,7 @@ def ort_errors(exported):
             runs.append((os.path.join(exported[bundle], file), {k: v.numpy() for k, v in feeds.items()}, [out]))
             keys.append((bundle, key))
     results = _ort_run(str(exported["root"] / "ort"), runs)
-    rounded_net, rounded_lite = _rounded_copy(net), _rounded_copy(lite)
+    rounded_net, rounded_lite = fp16_rounded_copy(net, MIN_ELEMENTS), fp16_rounded_copy(lite, MIN_ELEMENTS)
     errors = {}
     with torch.no_grad():
         for (bundle, key), result in zip(keys, results):

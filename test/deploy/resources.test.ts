@@ -17,7 +17,7 @@ import {
   wildcards,
 } from './harness/query.ts';
 import type { RunResult } from './harness/run-config.ts';
-import { TEST_SECRETS, synthesize } from './harness/synth.ts';
+import { synthesize, TEST_SECRETS } from './harness/synth.ts';
 
 const GPU_AMI = '/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id';
 const CPU_AMI = '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id';
@@ -56,7 +56,9 @@ function names(result: RunResult) {
 }
 
 function workerContainer(result: RunResult) {
-  const [container, ...others] = containerDefinitions(resource(result, 'aws:ecs/taskDefinition:TaskDefinition', 'WorkerTask'));
+  const [container, ...others] = containerDefinitions(
+    resource(result, 'aws:ecs/taskDefinition:TaskDefinition', 'WorkerTask'),
+  );
   expect(others).toEqual([]);
   return container;
 }
@@ -75,7 +77,9 @@ describe('app', () => {
 
 describe('bucket', () => {
   it('expires uploads after 1 day and results after 30 days by default', () => {
-    const rules = input<{ id: string; filter: { prefix: string }; expiration: { days: number }; status: string }[]>(
+    const rules = input<
+      { id: string; filter: { prefix: string }; expiration: { days: number }; status: string }[]
+    >(
       resource(prod, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'StorageLifecycle'),
       'rules',
     );
@@ -94,13 +98,24 @@ describe('bucket', () => {
 
   it('allows presigned PUT uploads from the site origin (and configured widget origins)', () => {
     type Rule = { allowedOrigins: string[]; allowedMethods: string[]; allowedHeaders: string[] };
-    const [prodRule] = input<Rule[]>(resource(prod, 'aws:s3/bucketCorsConfiguration:BucketCorsConfiguration', 'StorageCors'), 'corsRules');
+    const [prodRule] = input<Rule[]>(
+      resource(prod, 'aws:s3/bucketCorsConfiguration:BucketCorsConfiguration', 'StorageCors'),
+      'corsRules',
+    );
     expect(prodRule.allowedMethods).toContain('PUT');
     expect(prodRule.allowedHeaders).toContain('content-type');
     expect(prodRule.allowedOrigins).toEqual([prod.outputs.site]);
 
-    const [devRule] = input<Rule[]>(resource(dev, 'aws:s3/bucketCorsConfiguration:BucketCorsConfiguration', 'StorageCors'), 'corsRules');
-    expect(devRule.allowedOrigins).toEqual([dev.outputs.site, 'https://widget.example.com', 'http://localhost:5173', 'http://127.0.0.1:5173']);
+    const [devRule] = input<Rule[]>(
+      resource(dev, 'aws:s3/bucketCorsConfiguration:BucketCorsConfiguration', 'StorageCors'),
+      'corsRules',
+    );
+    expect(devRule.allowedOrigins).toEqual([
+      dev.outputs.site,
+      'https://widget.example.com',
+      'http://localhost:5173',
+      'http://127.0.0.1:5173',
+    ]);
   });
 });
 
@@ -112,7 +127,9 @@ describe('queue', () => {
       deadLetterTargetArn: names(prod).deadLetterArn,
       maxReceiveCount: 5,
     });
-    expect(input(resource(prod, 'aws:sqs/queue:Queue', 'JobsDeadLetterQueue'), 'messageRetentionSeconds')).toBe(1_209_600);
+    expect(
+      input(resource(prod, 'aws:sqs/queue:Queue', 'JobsDeadLetterQueue'), 'messageRetentionSeconds'),
+    ).toBe(1_209_600);
   });
 });
 
@@ -133,11 +150,17 @@ describe('edge function', () => {
       DIFFAE_MODEL_ID: 'facesynth64',
     });
     const devFn = resource(dev, 'aws:lambda/function:Function', 'EdgeFunction');
-    expect(input<{ variables: Record<string, string> }>(devFn, 'environment').variables.DIFFAE_MODEL_ID).toBe('ffhq256');
+    expect(input<{ variables: Record<string, string> }>(devFn, 'environment').variables.DIFFAE_MODEL_ID).toBe(
+      'ffhq256',
+    );
   });
 
   it('is linked to both secrets (delivered encrypted, with their values)', () => {
-    expect(ofType(prod, 'sst:sst:Secret').map((r) => r.name).sort()).toEqual(['DiffaeApiKeys', 'DiffaeWebhookSecret']);
+    expect(
+      ofType(prod, 'sst:sst:Secret')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['DiffaeApiKeys', 'DiffaeWebhookSecret']);
     const [build] = prod.rpc.filter((call) => call.method === 'Runtime.Build');
     const links = (build.params as { links: Record<string, { value: string }> }).links;
     expect(links.DiffaeApiKeys.value).toBe(TEST_SECRETS.DiffaeApiKeys);
@@ -166,11 +189,18 @@ describe('edge function', () => {
 describe('router', () => {
   it('serves the API at /v1 and /openapi.json from the function URL, and the site at /', () => {
     const entries = routerEntries(prod);
-    expect(entries.filter((e) => e.startsWith('url,')).map((e) => e.split(',')[3]).sort()).toEqual(['/openapi.json', '/v1']);
+    expect(
+      entries
+        .filter((e) => e.startsWith('url,'))
+        .map((e) => e.split(',')[3])
+        .sort(),
+    ).toEqual(['/openapi.json', '/v1']);
     expect(entries.filter((e) => e.startsWith('site,'))).toHaveLength(1);
 
     const functionHost = new URL(String(prod.componentOutputs.Edge._hint)).host;
-    const routeKeys = ofType(prod, 'pulumi-nodejs:dynamic:Resource').filter((r) => /^RouterRoute.*RouteKey/.test(r.name));
+    const routeKeys = ofType(prod, 'pulumi-nodejs:dynamic:Resource').filter((r) =>
+      /^RouterRoute.*RouteKey/.test(r.name),
+    );
     expect(routeKeys).toHaveLength(2);
     for (const key of routeKeys) {
       const metadata = JSON.parse((key.inputs.entries as { metadata: string }).metadata) as { host: string };
@@ -197,7 +227,10 @@ describe('GPU worker (production)', () => {
     expect(envMap(container.environment)).toMatchObject({
       DIFFAE_STORAGE: `s3://${names(prod).bucket}`,
       DIFFAE_QUEUE: prod.outputs.queue,
+      DIFFAE_MODEL: 'facesynth64',
       DIFFAE_EXECUTION_PROVIDERS: 'cuda,cpu',
+      DIFFAE_VISIBILITY_TIMEOUT: '120',
+      DIFFAE_MAX_RECEIVES: '5',
       SST_RESOURCE_Jobs: JSON.stringify({ url: prod.outputs.queue, type: 'sst.aws.Queue' }),
     });
     const parameter = resource(prod, 'aws:ssm/parameter:Parameter', 'WorkerWebhookSecret');
@@ -231,12 +264,18 @@ describe('GPU worker (production)', () => {
       managedTerminationProtection: 'ENABLED',
       managedScaling: expect.objectContaining({ status: 'ENABLED', targetCapacity: 100 }),
     });
-    const clusterProviders = resource(prod, 'aws:ecs/clusterCapacityProviders:ClusterCapacityProviders', 'WorkerClusterCapacity');
+    const clusterProviders = resource(
+      prod,
+      'aws:ecs/clusterCapacityProviders:ClusterCapacityProviders',
+      'WorkerClusterCapacity',
+    );
     expect(input<string[]>(clusterProviders, 'capacityProviders')).toHaveLength(1);
     const service = resource(prod, 'aws:ecs/service:Service', 'WorkerService');
     expect(input(service, 'desiredCount')).toBe(0);
     expect(input<{ capacityProvider: string }[]>(service, 'capacityProviderStrategies')).toEqual([
-      expect.objectContaining({ capacityProvider: input<string[]>(clusterProviders, 'capacityProviders')[0] }),
+      expect.objectContaining({
+        capacityProvider: input<string[]>(clusterProviders, 'capacityProviders')[0],
+      }),
     ]);
   });
 
@@ -256,11 +295,17 @@ describe('GPU worker (production)', () => {
     const outPolicy = resource(prod, 'aws:appautoscaling/policy:Policy', 'WorkerScaleOut');
     expect(input(outPolicy, 'stepScalingPolicyConfiguration')).toMatchObject({
       adjustmentType: 'ChangeInCapacity',
-      stepAdjustments: expect.arrayContaining([expect.objectContaining({ metricIntervalLowerBound: '0', scalingAdjustment: 1 })]),
+      stepAdjustments: expect.arrayContaining([
+        expect.objectContaining({ metricIntervalLowerBound: '0', scalingAdjustment: 1 }),
+      ]),
     });
 
     const scaleIn = alarms.find((a) => Array.isArray(a.inputs.metricQueries));
-    type Query = { id: string; expression?: string; metric?: { metricName: string; dimensions: Record<string, string> } };
+    type Query = {
+      id: string;
+      expression?: string;
+      metric?: { metricName: string; dimensions: Record<string, string> };
+    };
     const queries = (scaleIn?.inputs.metricQueries ?? []) as Query[];
     expect(queries.flatMap((q) => (q.metric ? [q.metric.metricName] : [])).sort()).toEqual([
       'ApproximateNumberOfMessagesNotVisible',
@@ -291,7 +336,12 @@ describe('GPU worker (production)', () => {
       [`${bucketArn}/cache/*`]: ['s3:GetObject', 's3:PutObject'],
       [`${bucketArn}/directions/*`]: ['s3:GetObject', 's3:PutObject'],
       [bucketArn]: ['s3:ListBucket'],
-      [queueArn]: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+      [queueArn]: [
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+      ],
     });
   });
 
@@ -321,7 +371,10 @@ describe('CPU-only worker (non-production stages)', () => {
     expect(Buffer.from(input<string>(template, 'userData'), 'base64').toString('utf8')).not.toContain('GPU');
     const container = workerContainer(dev);
     expect(container.resourceRequirements).toBeUndefined();
-    expect(envMap(container.environment).DIFFAE_EXECUTION_PROVIDERS).toBe('cpu');
+    expect(envMap(container.environment)).toMatchObject({
+      DIFFAE_EXECUTION_PROVIDERS: 'cpu',
+      DIFFAE_MODEL: 'ffhq256',
+    });
     expect(dev.outputs.workerKind).toBe('cpu');
   });
 
@@ -331,6 +384,8 @@ describe('CPU-only worker (non-production stages)', () => {
 
   it('keeps the same least-privilege task role', () => {
     expect(wildcards(inlineStatements(resource(dev, 'aws:iam/role:Role', 'WorkerTaskRole')))).toEqual([]);
-    expect(Object.keys(actionsByResource(inlineStatements(resource(dev, 'aws:iam/role:Role', 'WorkerTaskRole'))))).toHaveLength(7);
+    expect(
+      Object.keys(actionsByResource(inlineStatements(resource(dev, 'aws:iam/role:Role', 'WorkerTaskRole')))),
+    ).toHaveLength(7);
   });
 });

@@ -16,12 +16,18 @@ describe('resolveDeployOptions', () => {
       amiParameter: '/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id',
     });
     expect(resolveDeployOptions('production', {}).production).toBe(true);
-    expect(resolveDeployOptions('alice', {}).worker).toMatchObject({ kind: 'cpu', executionProviders: 'cpu' });
+    expect(resolveDeployOptions('alice', {}).worker).toMatchObject({
+      kind: 'cpu',
+      executionProviders: 'cpu',
+    });
     expect(isProductionStage('staging')).toBe(false);
   });
 
   it('lets DIFFAE_WORKER and DIFFAE_WORKER_INSTANCE_TYPE override the stage default', () => {
-    const options = resolveDeployOptions('staging', { DIFFAE_WORKER: 'gpu', DIFFAE_WORKER_INSTANCE_TYPE: 'g6.xlarge' });
+    const options = resolveDeployOptions('staging', {
+      DIFFAE_WORKER: 'gpu',
+      DIFFAE_WORKER_INSTANCE_TYPE: 'g6.xlarge',
+    });
     expect(options.worker).toMatchObject({ kind: 'gpu', instanceType: 'g6.xlarge' });
     expect(resolveDeployOptions('prod', { DIFFAE_WORKER: 'cpu' }).worker.kind).toBe('cpu');
   });
@@ -38,7 +44,7 @@ describe('resolveDeployOptions', () => {
       DIFFAE_RESULTS_EXPIRY_DAYS: '7',
       DIFFAE_ALLOWED_ORIGINS: 'https://a.example.com, http://localhost:3000',
       DIFFAE_MODEL_ID: 'ffhq256',
-      DIFFAE_WORKER_IMAGE: 'ghcr.io/acme/diffae-worker@sha256:' + 'a'.repeat(64),
+      DIFFAE_WORKER_IMAGE: `ghcr.io/acme/diffae-worker@sha256:${'a'.repeat(64)}`,
     });
     expect(options).toMatchObject({
       uploadsExpiryDays: 1,
@@ -51,11 +57,20 @@ describe('resolveDeployOptions', () => {
 
   it.each([
     [{ DIFFAE_WORKER: 'tpu' }, /DIFFAE_WORKER must be "gpu" or "cpu", got "tpu"/],
-    [{ DIFFAE_WORKER: 'gpu', DIFFAE_WORKER_INSTANCE_TYPE: 'c7i.xlarge' }, /needs a GPU instance type, c7i.xlarge has no GPU/],
+    [
+      { DIFFAE_WORKER: 'gpu', DIFFAE_WORKER_INSTANCE_TYPE: 'c7i.xlarge' },
+      /needs a GPU instance type, c7i.xlarge has no GPU/,
+    ],
     [{ DIFFAE_WORKER_INSTANCE_TYPE: 'p5.48xlarge' }, /is not a known size/],
-    [{ DIFFAE_RESULTS_EXPIRY_DAYS: '0' }, /DIFFAE_RESULTS_EXPIRY_DAYS must be an integer in 1\.\.3650, got "0"/],
+    [
+      { DIFFAE_RESULTS_EXPIRY_DAYS: '0' },
+      /DIFFAE_RESULTS_EXPIRY_DAYS must be an integer in 1\.\.3650, got "0"/,
+    ],
     [{ DIFFAE_UPLOADS_EXPIRY_DAYS: '1.5' }, /DIFFAE_UPLOADS_EXPIRY_DAYS must be an integer/],
-    [{ DIFFAE_ALLOWED_ORIGINS: 'https://a.example.com/path' }, /without a path, got "https:\/\/a.example.com\/path"/],
+    [
+      { DIFFAE_ALLOWED_ORIGINS: 'https://a.example.com/path' },
+      /without a path, got "https:\/\/a.example.com\/path"/,
+    ],
     [{ DIFFAE_MODEL_ID: 'Bad Id' }, /DIFFAE_MODEL_ID must match/],
     [{ DIFFAE_WORKER_IMAGE: 'not an image' }, /DIFFAE_WORKER_IMAGE must be a registry image URI/],
   ])('rejects %o with a clear message', (env, message) => {

@@ -1,9 +1,10 @@
 /** Type-checks sst.config.ts (and infra/) against the installed SST platform types. */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { REPO_ROOT, assertPlatformInstalled } from './harness/platform.ts';
+import { assertPlatformInstalled, REPO_ROOT } from './harness/platform.ts';
 
 const run = promisify(execFile);
 
@@ -28,3 +29,9 @@ it('sst.config.ts type-checks against .sst/platform', async () => {
   expect(result.output).toBe('');
   expect(result.ok).toBe(true);
 }, 180_000);
+
+it('sst.config.ts has no top-level imports (the SST CLI refuses them)', () => {
+  const source = readFileSync(join(REPO_ROOT, 'sst.config.ts'), 'utf8');
+  const topLevelImports = source.split('\n').filter((line) => /^import[\s{*]/.test(line));
+  expect(topLevelImports).toEqual([]);
+});

@@ -61,6 +61,7 @@ def main(argv=None):
             description=(f'FaceSynth64: DiffAE trained on synthetic facesjs faces, 64 px '
                          f'({ae_state["samples"]:,} training samples, {ae_state["compute_seconds"] / 3600:.1f} '
                          f'compute-hours)'),
+            trust_pickle=True,  # our own files, written just above by this process
             fp16=not args.fp32, defaults=DEFAULT_STEPS, preview=PREVIEW_STEPS, source_kind='trained',
             overwrite=args.overwrite)
     total = sum(f['bytes'] for f in manifest['files'].values())

@@ -14,6 +14,8 @@ export interface ModelEntry {
   backend(): Promise<DiffAEBackend>;
   /** Raw bytes of a bundle file that browsers may download (lite encoder, classifier JSON), or null. */
   file(name: 'liteEncoder' | 'classifier'): Promise<Uint8Array | null>;
+  /** Releases the backend if one was created. */
+  dispose?(): Promise<void>;
 }
 
 export interface ModelRegistry {

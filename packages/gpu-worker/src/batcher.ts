@@ -88,7 +88,9 @@ const ZERO = (): CallCounts => ({ calls: 0, rows: 0 });
 
 function checkRank(t: Tensor, rank: number, name: string): void {
   if (t.shape.length !== rank || t.shape[0] < 1) {
-    throw new RangeError(`${name} must have rank ${rank} with at least one row, got ${shapeToString(t.shape)}`);
+    throw new RangeError(
+      `${name} must have rank ${rank} with at least one row, got ${shapeToString(t.shape)}`,
+    );
   }
 }
 
@@ -409,7 +411,10 @@ export class BatchingBackend implements DiffAEBackend {
   /** One packed run; when it fails and holds several requests, each request is retried alone. */
   async #execute(backend: DiffAEBackend, batch: readonly Request[]): Promise<(Tensor | Error)[]> {
     try {
-      return splitRows(await this.#call(backend, batch), batch.map((r) => r.rows));
+      return splitRows(
+        await this.#call(backend, batch),
+        batch.map((r) => r.rows),
+      );
     } catch (err) {
       if (batch.length === 1) return [err instanceof Error ? err : new Error(String(err))];
       this.#stats.splitRetries++;
@@ -421,7 +426,9 @@ export class BatchingBackend implements DiffAEBackend {
 
   async #call(backend: DiffAEBackend, batch: readonly Request[]): Promise<Tensor> {
     const kind = batch[0].kind;
-    const packed = batch[0].inputs.map((_, i) => (batch.length === 1 ? batch[0].inputs[i] : concatBatch(batch.map((r) => r.inputs[i]))));
+    const packed = batch[0].inputs.map((_, i) =>
+      batch.length === 1 ? batch[0].inputs[i] : concatBatch(batch.map((r) => r.inputs[i])),
+    );
     const rows = packed[0].shape[0];
     const counts = this.#stats.runs[kind];
     counts.calls++;

@@ -17,7 +17,12 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BUNDLE_ID_PATTERN, BUNDLE_VERSION_PATTERN, type Manifest, parseManifest } from '../../shared/src/bundle/manifest.ts';
+import {
+  BUNDLE_ID_PATTERN,
+  BUNDLE_VERSION_PATTERN,
+  type Manifest,
+  parseManifest,
+} from '../../shared/src/bundle/manifest.ts';
 import { keys } from '../../shared/src/jobs.ts';
 import type { ObjectStore } from '../../shared/src/ports.ts';
 import { JobInputError } from './errors.ts';
@@ -31,7 +36,10 @@ export interface BundleRef {
 export function parseModelRef(ref: string): { id: string; version?: string } {
   const [id, version, ...rest] = ref.split('@');
   if (!BUNDLE_ID_PATTERN.test(id) || rest.length > 0 || (version !== undefined && version === '')) {
-    throw new JobInputError('unknown_model', `model must be "<id>" or "<id>@<version>", got ${JSON.stringify(ref)}`);
+    throw new JobInputError(
+      'unknown_model',
+      `model must be "<id>" or "<id>@<version>", got ${JSON.stringify(ref)}`,
+    );
   }
   return version === undefined ? { id } : { id, version };
 }
@@ -93,7 +101,8 @@ export class BundleCache {
       }
       cursor = page.cursor;
     } while (cursor);
-    if (versions.size === 0) throw new JobInputError('unknown_model', `no bundle "${id}" in the store (models/${id}/)`);
+    if (versions.size === 0)
+      throw new JobInputError('unknown_model', `no bundle "${id}" in the store (models/${id}/)`);
     return { id, version: [...versions].sort(compareVersions).at(-1) as string };
   }
 
@@ -114,14 +123,23 @@ export class BundleCache {
     const prefix = keys.bundlePrefix(ref.id, ref.version);
     const manifestBytes = await this.#store.get(`${prefix}manifest.json`);
     if (manifestBytes === null) {
-      throw new JobInputError('unknown_model', `bundle ${ref.id}@${ref.version} is not in the store (${prefix}manifest.json)`);
+      throw new JobInputError(
+        'unknown_model',
+        `bundle ${ref.id}@${ref.version} is not in the store (${prefix}manifest.json)`,
+      );
     }
     const manifest: Manifest = parseManifest(JSON.parse(new TextDecoder().decode(manifestBytes)));
     if (manifest.id !== ref.id || manifest.version !== ref.version) {
-      throw new Error(`${prefix}manifest.json describes ${manifest.id}@${manifest.version}, expected ${ref.id}@${ref.version}`);
+      throw new Error(
+        `${prefix}manifest.json describes ${manifest.id}@${manifest.version}, expected ${ref.id}@${ref.version}`,
+      );
     }
     const started = performance.now();
-    const tmp = path.join(this.#dir, '.tmp', `${ref.id}-${ref.version}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmp = path.join(
+      this.#dir,
+      '.tmp',
+      `${ref.id}-${ref.version}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     await mkdir(tmp, { recursive: true });
     try {
       let bytes = 0;
@@ -164,7 +182,11 @@ export class BundleCache {
         done(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream), tap, createWriteStream(target));
+    await pipeline(
+      Readable.fromWeb(body as import('node:stream/web').ReadableStream),
+      tap,
+      createWriteStream(target),
+    );
     const actual = hash.digest('hex');
     if (size !== bytes || actual !== sha256) {
       throw new Error(

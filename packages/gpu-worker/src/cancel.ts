@@ -40,7 +40,8 @@ export class CancelWatch {
   /** Looks for the marker now; aborts and returns true when it is there. */
   async check(): Promise<boolean> {
     this.#lastCheck = performance.now();
-    if (!this.cancelled && (await this.#store.head(this.#key)) !== null) this.#controller.abort(new CancelledError());
+    if (!this.cancelled && (await this.#store.head(this.#key)) !== null)
+      this.#controller.abort(new CancelledError());
     return this.cancelled;
   }
 

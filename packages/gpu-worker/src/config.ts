@@ -121,7 +121,9 @@ export function loadConfig(
     r.problems.push(`DIFFAE_MODEL must be "<id>" or "<id>@<version>", got ${JSON.stringify(defaultModel)}`);
   }
   if (defaultModel === undefined && bundleDir === undefined) {
-    r.problems.push('set DIFFAE_MODEL (a bundle id[@version] in the store) or DIFFAE_BUNDLE_DIR (a local bundle)');
+    r.problems.push(
+      'set DIFFAE_MODEL (a bundle id[@version] in the store) or DIFFAE_BUNDLE_DIR (a local bundle)',
+    );
   }
 
   const providersRaw = r.string('DIFFAE_EXECUTION_PROVIDERS') ?? 'cuda,cpu';
@@ -135,7 +137,9 @@ export function loadConfig(
 
   let workers = r.number('DIFFAE_WORKERS', 1, 1, 64);
   const threadsSet = r.string('DIFFAE_INTRA_OP_THREADS') !== undefined;
-  let intraOpThreads: number | undefined = threadsSet ? r.number('DIFFAE_INTRA_OP_THREADS', 1, 1, 256) : undefined;
+  let intraOpThreads: number | undefined = threadsSet
+    ? r.number('DIFFAE_INTRA_OP_THREADS', 1, 1, 256)
+    : undefined;
   // Oversubscribed CPU threads make every session slower; clamp so workers × threads ≤ cores.
   if (workers > cores) {
     opts.logger?.warn('clamping DIFFAE_WORKERS to the core count', { requested: workers, cores });
@@ -157,12 +161,15 @@ export function loadConfig(
   const fromQueue = maxReceivesFromQueueUrl(queueUrl);
   const maxReceives = r.number('DIFFAE_MAX_RECEIVES', fromQueue ?? 5, 1, 1000);
   if (fromQueue !== undefined && maxReceives !== fromQueue) {
-    r.problems.push(`DIFFAE_MAX_RECEIVES (${maxReceives}) differs from the queue URL's maxReceives (${fromQueue})`);
+    r.problems.push(
+      `DIFFAE_MAX_RECEIVES (${maxReceives}) differs from the queue URL's maxReceives (${fromQueue})`,
+    );
   }
 
   const levelRaw = (r.string('DIFFAE_LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevel = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === levelRaw);
-  if (logLevel === undefined) r.problems.push(`DIFFAE_LOG_LEVEL must be debug, info, warn or error, got ${levelRaw}`);
+  if (logLevel === undefined)
+    r.problems.push(`DIFFAE_LOG_LEVEL must be debug, info, warn or error, got ${levelRaw}`);
 
   const config: WorkerConfig = {
     storageUrl,

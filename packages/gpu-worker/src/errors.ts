@@ -47,10 +47,13 @@ export function classifyError(err: unknown): Classified {
   if (err instanceof ImageDecodeError) {
     return { retry: false, code: 'bad_image', message: `${err.code}: ${err.message}` };
   }
-  if (err instanceof UnknownAttributeError) return { retry: false, code: 'unknown_attribute', message: err.message };
+  if (err instanceof UnknownAttributeError)
+    return { retry: false, code: 'unknown_attribute', message: err.message };
   if (err instanceof NpyFormatError) return { retry: false, code: 'bad_latents', message: err.message };
-  if (err instanceof InvalidStepCountError) return { retry: false, code: 'invalid_steps', message: err.message };
-  if (err instanceof ClassifierFormatError) return { retry: false, code: 'unknown_direction', message: err.message };
+  if (err instanceof InvalidStepCountError)
+    return { retry: false, code: 'invalid_steps', message: err.message };
+  if (err instanceof ClassifierFormatError)
+    return { retry: false, code: 'unknown_direction', message: err.message };
   if (isAbort(err)) return { retry: true, code: 'aborted', message: 'the job was interrupted' };
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);

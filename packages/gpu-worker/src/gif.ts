@@ -1,6 +1,11 @@
 /** Animated GIF from RGB frames (gifenc): one palette per frame, looping forever. */
-import gifenc from 'gifenc';
+import * as gifencModule from 'gifenc';
 import type { RgbImage } from '../../shared/src/image/types.ts';
+
+// Node loads gifenc's CommonJS build (functions on `default`), bundlers its ESM build (named exports).
+type GifencApi = typeof gifencModule.default;
+const loaded = gifencModule as unknown as GifencApi & { default: GifencApi };
+const gifenc: GifencApi = typeof loaded.GIFEncoder === 'function' ? loaded : loaded.default;
 
 function toRgba(img: RgbImage): Uint8Array {
   const out = new Uint8Array(img.width * img.height * 4);

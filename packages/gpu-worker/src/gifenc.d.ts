@@ -11,10 +11,13 @@ declare module 'gifenc' {
     finish(): void;
     bytes(): Uint8Array;
   }
+  export function GIFEncoder(): Encoder;
+  export function quantize(rgba: Uint8Array, maxColors: number, opts?: { format?: string }): Palette;
+  export function applyPalette(rgba: Uint8Array, palette: Palette, format?: string): Uint8Array;
   const gifenc: {
-    GIFEncoder(): Encoder;
-    quantize(rgba: Uint8Array, maxColors: number, opts?: { format?: string }): Palette;
-    applyPalette(rgba: Uint8Array, palette: Palette, format?: string): Uint8Array;
+    GIFEncoder: typeof GIFEncoder;
+    quantize: typeof quantize;
+    applyPalette: typeof applyPalette;
   };
   export default gifenc;
 }

@@ -1,6 +1,7 @@
 /** Job inputs from the store: uploaded images (decoded with limits, preprocessed) and saved latents. */
-import { decodeImage } from '../../shared/src/image/decode.ts';
+
 import { imageToTensor } from '../../shared/src/image/convert.ts';
+import { decodeImage } from '../../shared/src/image/decode.ts';
 import { resizeShorterSideCenterCrop } from '../../shared/src/image/resize.ts';
 import type { ImageLimits } from '../../shared/src/image/types.ts';
 import { readNpyTensor } from '../../shared/src/npy.ts';
@@ -15,7 +16,10 @@ async function getRequired(store: ObjectStore, key: string, what: string): Promi
   const info = await store.head(key);
   if (info === null) throw new JobInputError('missing_input', `${what} ${key} does not exist`);
   if (info.bytes > MAX_UPLOAD_BYTES) {
-    throw new JobInputError('bad_image', `${what} ${key} is ${info.bytes} bytes; at most ${MAX_UPLOAD_BYTES} are accepted`);
+    throw new JobInputError(
+      'bad_image',
+      `${what} ${key} is ${info.bytes} bytes; at most ${MAX_UPLOAD_BYTES} are accepted`,
+    );
   }
   const bytes = await store.get(key);
   if (bytes === null) throw new JobInputError('missing_input', `${what} ${key} does not exist`);

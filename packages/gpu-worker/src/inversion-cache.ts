@@ -12,8 +12,8 @@
 import { createHash } from 'node:crypto';
 import { keys } from '../../shared/src/jobs.ts';
 import { readNpyTensor, writeNpy } from '../../shared/src/npy.ts';
-import type { ObjectStore } from '../../shared/src/ports.ts';
 import type { Codes } from '../../shared/src/pipelines.ts';
+import type { ObjectStore } from '../../shared/src/ports.ts';
 import type { Tensor } from '../../shared/src/tensor.ts';
 import { errorFields, type Logger } from './log.ts';
 
@@ -44,7 +44,10 @@ export class InversionCache {
   }
 
   /** The cached codes, or null on a miss (an unreadable or mis-shaped entry counts as a miss). */
-  async get(ref: CacheEntryRef, shapes: { z: readonly number[]; xT: readonly number[] }): Promise<Codes | null> {
+  async get(
+    ref: CacheEntryRef,
+    shapes: { z: readonly number[]; xT: readonly number[] },
+  ): Promise<Codes | null> {
     const prefix = this.#prefix(ref);
     const zBytes = await this.store.get(`${prefix}z.npy`);
     if (zBytes === null) return null;
@@ -65,7 +68,9 @@ export class InversionCache {
   async put(ref: CacheEntryRef, codes: Codes): Promise<void> {
     const prefix = this.#prefix(ref);
     try {
-      await this.store.put(`${prefix}xT.npy`, writeNpy(codes.xT), { contentType: 'application/octet-stream' });
+      await this.store.put(`${prefix}xT.npy`, writeNpy(codes.xT), {
+        contentType: 'application/octet-stream',
+      });
       await this.store.put(`${prefix}z.npy`, writeNpy(codes.z), { contentType: 'application/octet-stream' });
     } catch (err) {
       this.logger.warn('inversion cache write failed', { prefix, ...errorFields(err) });

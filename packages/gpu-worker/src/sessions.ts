@@ -4,9 +4,9 @@
  * `ModelRegistry` maps a job's model reference to a loaded model, opening each bundle once.
  */
 import type { DiffAEBackend } from '../../shared/src/backend.ts';
+import type { Manifest } from '../../shared/src/bundle/manifest.ts';
 import type { Classifier } from '../../shared/src/classifier.ts';
 import type { LatentStats } from '../../shared/src/latent-stats.ts';
-import type { Manifest } from '../../shared/src/bundle/manifest.ts';
 import { type LoadedBundle, loadBundle, openBundleBackend } from '../../shared/src/node/bundle.ts';
 import { BatchingBackend } from './batcher.ts';
 import { type BundleCache, type BundleRef, parseModelRef, readLocalBundleRef } from './bundle-cache.ts';
@@ -64,11 +64,10 @@ export async function openBackend(
 export async function warmUp(backend: DiffAEBackend, manifest: Manifest): Promise<number> {
   const S = manifest.imageSize;
   const started = performance.now();
-  await backend.eps(
-    { data: new Float32Array(3 * S * S), shape: [1, 3, S, S] },
-    new Float32Array([0]),
-    { data: new Float32Array(manifest.zDim), shape: [1, manifest.zDim] },
-  );
+  await backend.eps({ data: new Float32Array(3 * S * S), shape: [1, 3, S, S] }, new Float32Array([0]), {
+    data: new Float32Array(manifest.zDim),
+    shape: [1, manifest.zDim],
+  });
   return performance.now() - started;
 }
 
@@ -84,7 +83,8 @@ export async function openModel(dir: string, opts: SessionOptions, logger: Logge
       const opened = await openBackend(bundle, opts, log);
       replicas.push(opened.backend);
       device = opened.device;
-      if (opts.warmup) log.info('warm-up', { replica: i, device, ms: Math.round(await warmUp(opened.backend, manifest)) });
+      if (opts.warmup)
+        log.info('warm-up', { replica: i, device, ms: Math.round(await warmUp(opened.backend, manifest)) });
     }
   } catch (err) {
     await Promise.all(replicas.map((r) => r.dispose()));
@@ -117,7 +117,8 @@ export class ModelRegistry {
   #local: Promise<BundleRef> | undefined;
 
   constructor(opts: ModelRegistryOptions) {
-    if (!opts.localDir && !opts.defaultModel) throw new Error('ModelRegistry needs a local bundle or a default model');
+    if (!opts.localDir && !opts.defaultModel)
+      throw new Error('ModelRegistry needs a local bundle or a default model');
     this.#opts = opts;
   }
 
@@ -125,10 +126,14 @@ export class ModelRegistry {
   async get(ref: string | undefined): Promise<LoadedModel> {
     const { cache, localDir, defaultModel } = this.#opts;
     const wanted = ref ?? defaultModel;
-    const local = localDir ? await (this.#local ??= readLocalBundleRef(localDir)) : undefined;
+    if (localDir) this.#local ??= readLocalBundleRef(localDir);
+    const local = await this.#local;
     if (local && localDir) {
       const r = wanted === undefined ? undefined : parseModelRef(wanted);
-      if (r === undefined || (r.id === local.id && (r.version === undefined || r.version === local.version))) {
+      if (
+        r === undefined ||
+        (r.id === local.id && (r.version === undefined || r.version === local.version))
+      ) {
         return this.#open(local, async () => localDir);
       }
     }

@@ -4,7 +4,14 @@
  * output), so a reader that sees `succeeded` finds all outputs in place. Progress goes to its own small
  * document, at most once per interval, and never fails the job.
  */
-import { type JobKind, type JobOutput, type JobState, type JobStatus, jobStatus, keys } from '../../shared/src/jobs.ts';
+import {
+  type JobKind,
+  type JobOutput,
+  type JobState,
+  type JobStatus,
+  jobStatus,
+  keys,
+} from '../../shared/src/jobs.ts';
 import type { ObjectStore } from '../../shared/src/ports.ts';
 import { errorFields, type Logger } from './log.ts';
 
@@ -106,20 +113,35 @@ export class StatusWriter {
     const now = performance.now();
     if (this.#finished || now - this.#lastProgressWrite < this.#intervalMs) return;
     this.#lastProgressWrite = now;
-    const body = JSON.stringify({ jobId: this.#init.jobId, state: 'running', progress: this.#progress, updatedAt: new Date().toISOString() });
+    const body = JSON.stringify({
+      jobId: this.#init.jobId,
+      state: 'running',
+      progress: this.#progress,
+      updatedAt: new Date().toISOString(),
+    });
     this.#progressWrite = this.#progressWrite
-      .then(() => this.#store.put(keys.progress(this.#init.jobId), body, { contentType: 'application/json', cacheControl: 'no-store' }))
+      .then(() =>
+        this.#store.put(keys.progress(this.#init.jobId), body, {
+          contentType: 'application/json',
+          cacheControl: 'no-store',
+        }),
+      )
       .catch((err) => this.#logger.warn('progress write failed', errorFields(err)));
   }
 
   /** The terminal status: the job's last write. */
   async finish(
     state: Extract<JobState, 'succeeded' | 'failed' | 'cancelled'>,
-    extra: { outputs?: JobOutput[]; stageMs?: Record<string, number>; error?: { code: string; message: string } },
+    extra: {
+      outputs?: JobOutput[];
+      stageMs?: Record<string, number>;
+      error?: { code: string; message: string };
+    },
   ): Promise<JobStatus> {
     this.#finished = true;
     await this.#progressWrite;
-    if (state === 'succeeded') this.#progress = { ...this.#progress, stage: 'done', done: this.#progress.total };
+    if (state === 'succeeded')
+      this.#progress = { ...this.#progress, stage: 'done', done: this.#progress.total };
     const doc = this.#doc(state, {
       outputs: extra.outputs ?? [],
       stageMs: extra.stageMs ?? {},

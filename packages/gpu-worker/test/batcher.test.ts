@@ -130,7 +130,9 @@ describe('BatchingBackend', () => {
     const batcher = new BatchingBackend(fake, { maxBatch: 8, waitMs: 20 });
     const a = batcher.client('a');
     const b = batcher.client('b');
-    await expect(a.eps(image(1, 2), new Float32Array([1]), latent(0, 2))).rejects.toThrow(/t has 1 rows but x has 2/);
+    await expect(a.eps(image(1, 2), new Float32Array([1]), latent(0, 2))).rejects.toThrow(
+      /t has 1 rows but x has 2/,
+    );
     await expect(b.eps(image(1), new Float32Array([1]), latent(0))).resolves.toBeDefined();
   });
 
@@ -152,7 +154,10 @@ describe('BatchingBackend', () => {
     expect(la.data[Z * 2]).toBeCloseTo(Math.fround(-0.1 + 7 / 1000), 6);
     const kinds = fake.calls.map((x) => `${x.kind}:${x.rows}`).sort();
     expect(kinds).toEqual(['encode:3', 'latentEps:3']);
-    await Promise.all([a.encode(image(0)), b.encode({ data: new Float32Array(3 * 16), shape: [1, 3, 4, 4] })]);
+    await Promise.all([
+      a.encode(image(0)),
+      b.encode({ data: new Float32Array(3 * 16), shape: [1, 3, 4, 4] }),
+    ]);
     expect(fake.calls.slice(2).map((x) => x.rows)).toEqual([1, 1]);
   });
 

@@ -23,7 +23,11 @@ export class FakeBackend implements DiffAEBackend {
     opts: { delayMs?: number; maxBatch?: number } = {},
   ) {
     this.delayMs = opts.delayMs ?? 0;
-    this.info = { name: 'fake', device: 'cpu', ...(opts.maxBatch !== undefined && { maxBatch: opts.maxBatch }) };
+    this.info = {
+      name: 'fake',
+      device: 'cpu',
+      ...(opts.maxBatch !== undefined && { maxBatch: opts.maxBatch }),
+    };
   }
 
   async #settle(x: Tensor): Promise<void> {
@@ -68,7 +72,8 @@ export class FakeBackend implements DiffAEBackend {
     const n = x.shape[0];
     const row = x.data.length / n;
     const out = new Float32Array(x.data.length);
-    for (let r = 0; r < n; r++) for (let i = 0; i < row; i++) out[r * row + i] = -0.1 * x.data[r * row + i] + t[r] / 1000;
+    for (let r = 0; r < n; r++)
+      for (let i = 0; i < row; i++) out[r * row + i] = -0.1 * x.data[r * row + i] + t[r] / 1000;
     return { data: out, shape: [...x.shape] };
   }
 

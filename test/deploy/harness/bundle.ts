@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
-import { CONFIG_PATH, PLATFORM_DIR, REPO_ROOT, providerLock } from './platform.ts';
+import { build } from 'esbuild';
+import { CONFIG_PATH, PLATFORM_DIR, providerLock, REPO_ROOT } from './platform.ts';
 
 const BANNER = [
   "import { createRequire as topLevelCreateRequire } from 'module';",

@@ -58,7 +58,10 @@ export async function startCliStub(artifactsDir: string): Promise<CliStub> {
         res.end(JSON.stringify(body));
       };
       try {
-        const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { method: string; params: unknown[] };
+        const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          method: string;
+          params: unknown[];
+        };
         const params = (request.params?.[0] ?? {}) as Record<string, unknown>;
         calls.push({ method: request.method, params });
         const handler = methods[request.method];

@@ -61,7 +61,8 @@ function serviceOf(type: string): string {
 function arnFor(type: string, physical: string): string {
   const service = serviceOf(type);
   if (service === 's3') return `arn:aws:s3:::${physical}`;
-  if (service === 'iam') return `arn:aws:iam::${ACCOUNT_ID}:${type.split(':').pop()?.toLowerCase()}/${physical}`;
+  if (service === 'iam')
+    return `arn:aws:iam::${ACCOUNT_ID}:${type.split(':').pop()?.toLowerCase()}/${physical}`;
   if (service === 'sqs') return `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${physical}`;
   if (service === 'cloudwatch' && type.endsWith('LogGroup')) {
     return `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${physical}`;
@@ -70,7 +71,11 @@ function arnFor(type: string, physical: string): string {
   return `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${type.split(':').pop()?.toLowerCase()}/${physical}`;
 }
 
-function synthesisedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function synthesisedOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   const physical = physicalName(name, inputs);
   const outputs: Record<string, unknown> = { arn: arnFor(type, physical), name: physical };
   switch (type) {
@@ -123,7 +128,10 @@ export function renderPolicyDocument(inputs: Record<string, unknown>): string {
       ...(statement.principals
         ? {
             Principal: Object.fromEntries(
-              statement.principals.map((p) => [p.type === 'AWS' || p.type === 'aws' ? 'AWS' : p.type, p.identifiers]),
+              statement.principals.map((p) => [
+                p.type === 'AWS' || p.type === 'aws' ? 'AWS' : p.type,
+                p.identifiers,
+              ]),
             ),
           }
         : {}),
@@ -152,7 +160,10 @@ const DATA_SOURCES: Record<string, (inputs: Record<string, unknown>) => Record<s
     names: [`${REGION}a`, `${REGION}b`, `${REGION}c`],
     zoneIds: ['use1-az1', 'use1-az2', 'use1-az4'],
   }),
-  'aws:iam/getPolicyDocument:getPolicyDocument': (inputs) => ({ id: 'policy', json: renderPolicyDocument(inputs) }),
+  'aws:iam/getPolicyDocument:getPolicyDocument': (inputs) => ({
+    id: 'policy',
+    json: renderPolicyDocument(inputs),
+  }),
   'aws:ssm/getParameter:getParameter': (inputs) => ({
     id: String(inputs.name),
     name: inputs.name,
@@ -161,10 +172,18 @@ const DATA_SOURCES: Record<string, (inputs: Record<string, unknown>) => Record<s
   }),
 };
 
-export function createRecordingMocks(recorded: RecordedResource[], dataSourceCalls: MockCallArgs[]): PulumiMocks {
+export function createRecordingMocks(
+  recorded: RecordedResource[],
+  dataSourceCalls: MockCallArgs[],
+): PulumiMocks {
   return {
     newResource({ type, name, inputs, custom }) {
-      recorded.push({ type, name, custom: Boolean(custom), inputs: unwrapSecrets(inputs) as Record<string, unknown> });
+      recorded.push({
+        type,
+        name,
+        custom: Boolean(custom),
+        inputs: unwrapSecrets(inputs) as Record<string, unknown>,
+      });
       const state = custom ? { ...synthesisedOutputs(type, name, inputs), ...inputs } : inputs;
       return { id: custom ? `${name}-id` : undefined, state };
     },

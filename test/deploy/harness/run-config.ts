@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleApp, bundleRun } from './bundle.ts';
 import { startCliStub } from './cli-stub.ts';
-import { createRecordingMocks, unwrapSecrets } from './mocks.ts';
 import type { MockCallArgs, PulumiMocks, RecordedResource } from './mocks.ts';
-import { PLATFORM_DIR, assertPlatformInstalled } from './platform.ts';
+import { createRecordingMocks, unwrapSecrets } from './mocks.ts';
+import { assertPlatformInstalled, PLATFORM_DIR } from './platform.ts';
 
 interface MockMonitorState {
   resources: Map<string, { urn: string; state: { toJavaScript?: () => Record<string, unknown> } }>;
@@ -91,7 +91,12 @@ async function main(stage: string, resultPath: string): Promise<void> {
     const pulumi = requirePlatform('@pulumi/pulumi') as { runtime: PulumiRuntime };
     const resources: RecordedResource[] = [];
     const dataSources: MockCallArgs[] = [];
-    await pulumi.runtime.setMocks(createRecordingMocks(resources, dataSources), String(app.name), stage, false);
+    await pulumi.runtime.setMocks(
+      createRecordingMocks(resources, dataSources),
+      String(app.name),
+      stage,
+      false,
+    );
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
       const mod = (await import(pathToFileURL(outfile).href)) as { default: unknown };
       return mod.default;

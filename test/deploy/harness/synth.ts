@@ -11,7 +11,10 @@ const run = promisify(execFile);
 const RUNNER = join(REPO_ROOT, 'test', 'deploy', 'harness', 'run-config.ts');
 
 /** Secret values the runs see, as `sst secret set` would provide them. */
-export const TEST_SECRETS = { DiffaeApiKeys: 'key-old,key-new', DiffaeWebhookSecret: 'whsec-test' };
+export const TEST_SECRETS = {
+  DiffaeApiKeys: JSON.stringify([{ hash: 'a'.repeat(64), tenant: 'ci', kind: 'secret' }]),
+  DiffaeWebhookSecret: 'whsec-test',
+};
 
 export interface SynthInput {
   stage: string;
@@ -23,7 +26,9 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('DIFFAE_') && !key.startsWith('SST_')),
   );
-  const secrets = Object.fromEntries(Object.entries(TEST_SECRETS).map(([name, value]) => [`SST_SECRET_${name}`, value]));
+  const secrets = Object.fromEntries(
+    Object.entries(TEST_SECRETS).map(([name, value]) => [`SST_SECRET_${name}`, value]),
+  );
   return { ...inherited, ...secrets, ...extra };
 }
 

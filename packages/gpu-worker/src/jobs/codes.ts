@@ -2,22 +2,27 @@
  * An input (uploaded image or saved latents) → the codes a handler needs. Images go through the
  * inversion cache: a hit skips the encoder and the whole DDIM inversion.
  */
-import { NormalStream } from '../../../shared/src/prng.ts';
-import { type Codes, encode, encodeStochastic } from '../../../shared/src/pipelines.ts';
+
 import type { JobInput } from '../../../shared/src/jobs.ts';
+import { type Codes, encode, encodeStochastic } from '../../../shared/src/pipelines.ts';
+import { NormalStream } from '../../../shared/src/prng.ts';
 import type { Tensor } from '../../../shared/src/tensor.ts';
 import { loadImage, loadLatents } from '../inputs.ts';
 import { tensorSha256 } from '../inversion-cache.ts';
 import { type JobContext, runOptions } from './context.ts';
 
 export async function imageOf(ctx: JobContext, key: string): Promise<Tensor> {
-  return ctx.timer.time('download', () => loadImage(ctx.store, key, ctx.model.manifest.imageSize, ctx.imageLimits));
+  return ctx.timer.time('download', () =>
+    loadImage(ctx.store, key, ctx.model.manifest.imageSize, ctx.imageLimits),
+  );
 }
 
 /** z only (variations, directions): no inversion. */
 export async function semanticCode(ctx: JobContext, input: JobInput): Promise<Tensor> {
   if ('latents' in input) {
-    const { z } = await ctx.timer.time('download', () => loadLatents(ctx.store, { z: input.latents.z }, ctx.model.manifest));
+    const { z } = await ctx.timer.time('download', () =>
+      loadLatents(ctx.store, { z: input.latents.z }, ctx.model.manifest),
+    );
     return z;
   }
   const x = await imageOf(ctx, input.image);
@@ -29,7 +34,12 @@ export async function semanticCode(ctx: JobContext, input: JobInput): Promise<Te
  * carries the semantics, the noise only the stochastic detail. `salt` keeps several inputs of one job
  * (interpolation a/b) from drawing the same noise.
  */
-export async function fullCodes(ctx: JobContext, input: JobInput, inversionSteps: number, salt = 0): Promise<Codes> {
+export async function fullCodes(
+  ctx: JobContext,
+  input: JobInput,
+  inversionSteps: number,
+  salt = 0,
+): Promise<Codes> {
   const { manifest } = ctx.model;
   if ('latents' in input) {
     const loaded = await ctx.timer.time('download', () => loadLatents(ctx.store, input.latents, manifest));
@@ -53,7 +63,9 @@ export async function fullCodes(ctx: JobContext, input: JobInput, inversionSteps
   }
   const opts = runOptions(ctx);
   const z = await ctx.timer.time('encode', () => encode(ctx.backend, x, opts));
-  const xT = await ctx.timer.time('inversion', () => encodeStochastic(ctx.backend, x, z, { ...opts, steps: inversionSteps }));
+  const xT = await ctx.timer.time('inversion', () =>
+    encodeStochastic(ctx.backend, x, z, { ...opts, steps: inversionSteps }),
+  );
   await ctx.timer.time('upload', () => ctx.inversionCache.put(entry, { z, xT }));
   return { z, xT };
 }

@@ -1,7 +1,7 @@
 /** What a job handler gets: the spec, its model, a batched backend of its own, storage, timing, progress. */
 import type { DiffAEBackend } from '../../../shared/src/backend.ts';
 import type { ImageLimits } from '../../../shared/src/image/types.ts';
-import type { JobSpec, JobSpecOf, JobKind } from '../../../shared/src/jobs.ts';
+import type { JobKind, JobSpec, JobSpecOf } from '../../../shared/src/jobs.ts';
 import type { DiffusionSpec } from '../../../shared/src/pipelines.ts';
 import type { ObjectStore } from '../../../shared/src/ports.ts';
 import type { ProgressEvent } from '../../../shared/src/sampler.ts';
@@ -38,6 +38,10 @@ export function imageDiffusion(ctx: JobContext): DiffusionSpec {
 }
 
 /** Options every pipeline call of a job shares. */
-export function runOptions(ctx: JobContext): { signal: AbortSignal; onProgress: (p: ProgressEvent) => void; diffusion: DiffusionSpec } {
+export function runOptions(ctx: JobContext): {
+  signal: AbortSignal;
+  onProgress: (p: ProgressEvent) => void;
+  diffusion: DiffusionSpec;
+} {
   return { signal: ctx.signal, onProgress: (p) => ctx.onProgress(p), diffusion: imageDiffusion(ctx) };
 }

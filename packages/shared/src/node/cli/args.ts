@@ -39,7 +39,9 @@ export function parseCommandArgs(command: string, options: OptionSpec, argv: rea
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
     // parseArgs messages end with a hint about "--" that does not apply here; keep the first sentence.
-    const message = (error as Error).message.split('. To specify')[0].split('\n')[0];
+    let message = (error as Error).message.split('. To specify')[0].split('\n')[0];
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) message = `${ambiguous[1]} needs a value; write a value starting with "-" as ${ambiguous[1]}=VALUE`;
     throw new CliUsageError(`${message} (see diffae ${command} --help)`);
   }
 }
@@ -67,30 +69,15 @@ export function flag(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
 
-/** An integer option within [min, max]; `fallback` when absent. */
-export function intOption(
+/** An integer option within [min, max], or undefined when absent. */
+export function optionalInt(
   args: ParsedArgs,
   name: string,
-  fallback: number,
-  min = 1,
-  max = Number.MAX_SAFE_INTEGER,
-): number;
-export function intOption(
-  args: ParsedArgs,
-  name: string,
-  fallback?: undefined,
-  min?: number,
-  max?: number,
-): number | undefined;
-export function intOption(
-  args: ParsedArgs,
-  name: string,
-  fallback?: number,
   min = 1,
   max = Number.MAX_SAFE_INTEGER,
 ): number | undefined {
   const text = stringOption(args, name);
-  if (text === undefined) return fallback;
+  if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
@@ -99,11 +86,30 @@ export function intOption(
   return n;
 }
 
-export function positionals(args: ParsedArgs, what: string, min: number, max = Number.POSITIVE_INFINITY): string[] {
+/** An integer option within [min, max]; `fallback` when absent. */
+export function intOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  return optionalInt(args, name, min, max) ?? fallback;
+}
+
+export function positionals(
+  args: ParsedArgs,
+  what: string,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+): string[] {
   const p = args.positionals;
   if (p.length < min || p.length > max) {
-    const expected = min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} to ${max}`;
-    throw new CliUsageError(`expected ${expected} ${what}, got ${p.length}${p.length > 0 ? ` (${p.join(' ')})` : ''}`);
+    const expected =
+      min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} to ${max}`;
+    throw new CliUsageError(
+      `expected ${expected} ${what}, got ${p.length}${p.length > 0 ? ` (${p.join(' ')})` : ''}`,
+    );
   }
   return p;
 }

@@ -1,6 +1,7 @@
 /** Which failures are the user's input (exit 2, one line) and which are bugs or environment problems (exit 1). */
-import { ClassifierFormatError, UnknownAttributeError } from '../../classifier.ts';
+
 import { ManifestError } from '../../bundle/manifest.ts';
+import { ClassifierFormatError, UnknownAttributeError } from '../../classifier.ts';
 import { ImageDecodeError } from '../../image/errors.ts';
 import { LatentStatsFormatError } from '../../latent-stats.ts';
 import { NpyFormatError } from '../../npy.ts';

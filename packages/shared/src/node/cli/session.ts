@@ -1,7 +1,7 @@
 /** Opens the bundle and its backend from the common options, and closes the backend afterwards. */
 import type { OrtBackend } from '../../backends/ort-common.ts';
 import { type LoadedBundle, loadBundle, openBundleBackend } from '../bundle.ts';
-import { intOption, type ParsedArgs, requireString, stringOption } from './args.ts';
+import { optionalInt, type ParsedArgs, requireString, stringOption } from './args.ts';
 import { CliUsageError } from './errors.ts';
 
 export interface BackendChoice {
@@ -27,8 +27,8 @@ export function backendChoice(args: ParsedArgs): BackendChoice {
   if (providers !== undefined && runtime === 'web') {
     throw new CliUsageError('--providers applies to --runtime node only');
   }
-  const threads = intOption(args, 'threads', undefined, 1, 1024);
-  const maxBatch = intOption(args, 'max-batch', undefined, 1);
+  const threads = optionalInt(args, 'threads', 1, 1024);
+  const maxBatch = optionalInt(args, 'max-batch', 1);
   return {
     runtime,
     ...(threads !== undefined ? { threads } : {}),
@@ -60,7 +60,11 @@ export async function withSession<T>(args: ParsedArgs, fn: (s: Session) => Promi
     logger: { warn: (message) => process.stderr.write(`warning: ${message}\n`) },
   });
   try {
-    return await fn({ bundle, backend, ...(choice.maxBatch !== undefined ? { maxBatch: choice.maxBatch } : {}) });
+    return await fn({
+      bundle,
+      backend,
+      ...(choice.maxBatch !== undefined ? { maxBatch: choice.maxBatch } : {}),
+    });
   } finally {
     await backend.dispose();
   }

@@ -1,0 +1,17 @@
+"""§3a: do random-x_T decodes keep the input's attributes? Judged by the pixel classifier on both images
+(and, for reference, against the true labels of the input)."""
+from .attributes import agreement
+from .pixel_classifier import judge
+
+KEY_UNITS = ('Eyeglasses', 'Facial_Hair', 'Wearing_Hat', 'Hair_Colour')
+
+
+def run(judge_model, schema, inputs01, decodes01, labels, device):
+    input_read = schema.read(judge(judge_model, inputs01, device)[0])
+    decode_read = schema.read(judge(judge_model, decodes01, device)[0])
+    label_read = schema.read(labels)
+    return {'images': int(len(labels)),
+            'vs_input_judged': agreement(decode_read, input_read),
+            'vs_input_labels': agreement(decode_read, label_read),
+            'judge_on_inputs_vs_labels': agreement(input_read, label_read),
+            'key_units': [u for u in KEY_UNITS if u in decode_read]}
