@@ -18,7 +18,9 @@ function parseArgs(argv) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = inline ?? argv[++i];
     if (!['--port', '--host', '--dir', '--bundle'].includes(flag) || value === undefined) {
-      throw new Error(`unknown or incomplete option ${argv[i]} (use --port N, --host H, --dir DIR, --bundle DIR)`);
+      throw new Error(
+        `unknown or incomplete option ${argv[i]} (use --port N, --host H, --dir DIR, --bundle DIR)`,
+      );
     }
     out[flag.slice(2)] = value;
   }
@@ -40,7 +42,9 @@ try {
   process.exit(1);
 }
 
-console.log(`\nDiffAE local stack ready (${stack.fixtureBundle ? 'random-weight fixture model' : stack.bundleDir})`);
+console.log(
+  `\nDiffAE local stack ready (${stack.fixtureBundle ? 'random-weight fixture model' : stack.bundleDir})`,
+);
 console.log(`  API:   ${stack.url}/v1/models`);
 console.log(`  Demo:  ${stack.demoUrl}`);
 console.log(`  Secret key for scripts: ${stack.secretKey} (kept in ${stack.dir}/keys.json)`);

@@ -10,6 +10,8 @@ from diffae_toolkit.facesynth.report import cli
 from diffae_toolkit.facesynth.report.attributes import AttributeSchema, agreement, flip_rate, non_target_units
 from diffae_toolkit.facesynth.report.frechet import frechet_distance, frechet_from_moments
 from diffae_toolkit.facesynth.report.manipulation import edit_jobs, summarise
+from diffae_toolkit.facesynth.report.pixel_classifier import load_or_train
+from diffae_toolkit.facesynth.report.settings import QUICK
 from diffae_toolkit.facesynth.report.targets import manipulation_at
 from diffae_toolkit.nets import DiffAENet
 from diffae_toolkit.nets.latent import MLPSkipNet
@@ -41,7 +43,7 @@ def _write_split(root, split, n, seed):
 
 def _write_run(run_dir):
     torch.manual_seed(0)
-    conf = AutoencConfig(name='tiny64', img_size=64, net_ch=8, ch_mult=(1, 2), enc_channel_mult=(1, 2),
+    conf = AutoencConfig(name='tiny64', img_size=64, net_ch=8, ch_mult=(1, 1, 1, 1), enc_channel_mult=(1, 1, 1, 1),
                          attn_resolutions=(), num_res_blocks=1, enc_num_res_blocks=1, embed_channels=16, z_dim=16,
                          dropout=0.0, latent=LatentConfig(num_layers=2, hidden=16, time_emb_dim=8, z_dim=16))
     net = DiffAENet(conf.base())
@@ -92,15 +94,28 @@ def test_quick_report_end_to_end(tmp_path):
     assert set(manip) == set(NAMES) and set(manip['Eyeglasses']) == {'0.3', '1.0'}
     for row in manip['Eyeglasses'].values():
         assert 0 <= row['flip'] <= 1 and 0 <= row['non_target_agreement'] <= 1
-        assert row['images_add'] + row['images_remove'] == 4
+        assert row['images_add'] + row['images_remove'] == 2
     assert saved['frechet']['images'] == 8 and saved['frechet']['samples_vs_split'] >= 0
     assert [t['pass'] for t in saved['targets']][0] is None  # K=100 is not run in quick mode
     assert set(saved['timings']) >= {'reconstruction', 'probe', 'manipulation', 'frechet'}
     assert saved['meta']['unet_calls'] > 0 and r['meta']['quick'] is True
+    assert r['pixel_classifier']['training']['cached'] is False
 
-    # A second run reuses the cached judge.
-    again = cli.main(args)
-    assert again['pixel_classifier']['training']['cached'] is True
+
+def test_pixel_classifier_cache_is_reused_only_for_the_same_recipe(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 64, 64, 3), dtype=np.uint8)
+    labels = _labels(rng, 40)
+    schema = AttributeSchema(NAMES)
+    path = str(tmp_path / 'judge.pt')
+    settings = QUICK.replace(pixel_train=32, pixel_val=8)
+    kw = dict(settings=settings, device='cpu', log=lambda *_: None)
+    _, val, first = load_or_train(path, schema, (images, labels), (images, labels), **kw)
+    assert first['cached'] is False and set(val['attributes']) == set(NAMES)
+    assert 0 <= val['mean_auroc'] <= 1
+    assert load_or_train(path, schema, (images, labels), (images, labels), **kw)[2]['cached'] is True
+    kw['settings'] = settings.replace(pixel_epochs=2)
+    assert load_or_train(path, schema, (images, labels), (images, labels), **kw)[2]['cached'] is False
 
 
 def test_frechet_identical_sets_and_known_gaussians():

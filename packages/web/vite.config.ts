@@ -35,6 +35,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     lib: { entry: `${here}src/index.ts`, formats: ['es'], fileName: () => 'diffae-editor.js' },
-    rollupOptions: { output: { chunkFileNames: 'chunks/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' } },
+    rollupOptions: {
+      output: { chunkFileNames: 'chunks/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
+    },
   },
 });

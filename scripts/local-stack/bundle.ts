@@ -46,7 +46,10 @@ export interface ResolvedBundle {
   fixture: boolean;
 }
 
-export async function resolveBundle(opts: { bundleDir?: string; fixtureCacheDir: string }): Promise<ResolvedBundle> {
+export async function resolveBundle(opts: {
+  bundleDir?: string;
+  fixtureCacheDir: string;
+}): Promise<ResolvedBundle> {
   if (opts.bundleDir) {
     if (!hasManifest(opts.bundleDir)) throw new Error(`no manifest.json in bundle folder ${opts.bundleDir}`);
     return { dir: opts.bundleDir, fixture: false };

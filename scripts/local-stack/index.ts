@@ -66,7 +66,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   mkdirSync(path.join(dir, 'store'), { recursive: true });
 
   if (opts.buildWidget !== false) await ensureWidgetBuilt((m) => log(m));
-  const bundle = await resolveBundle({ bundleDir: opts.bundleDir, fixtureCacheDir: path.join(dir, 'fixture-bundle') });
+  const bundle = await resolveBundle({
+    bundleDir: opts.bundleDir,
+    fixtureCacheDir: path.join(dir, 'fixture-bundle'),
+  });
   if (bundle.fixture) log(`default bundle not built yet: serving the random-weight fixture ${bundle.dir}`);
 
   const port = opts.port === 0 ? await freePort(host) : opts.port;
@@ -82,7 +85,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     storageUrl,
     queueUrl,
     bundleDirs: [bundle.dir],
-    apiKeys: [{ ...secrets.record, rateLimit: secrets.record.rateLimit ?? LOCAL_RATE_LIMIT }, secrets.secretRecord],
+    apiKeys: [
+      { ...secrets.record, rateLimit: secrets.record.rateLimit ?? LOCAL_RATE_LIMIT },
+      secrets.secretRecord,
+    ],
     signingSecret: secrets.signingSecret,
     publicUrl: url,
     staticDir: WEB_DIST_DIR,

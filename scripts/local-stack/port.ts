@@ -16,6 +16,7 @@ export function freePort(host: string): Promise<number> {
 export function parsePort(value: string | undefined, what: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${what} must be a port number 0..65535, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${what} must be a port number 0..65535, got ${JSON.stringify(value)}`);
   return n;
 }

@@ -39,7 +39,10 @@ async function srcOrError(page: Page, selector: string, prefix: string, timeout:
     ([sel, pre]) => {
       const errors = (window as unknown as { editorErrors: unknown[] }).editorErrors;
       if (errors.length) return `errors: ${JSON.stringify(errors)}`;
-      const src = document.querySelector('diffae-editor')?.shadowRoot?.querySelector(sel)?.getAttribute('src');
+      const src = document
+        .querySelector('diffae-editor')
+        ?.shadowRoot?.querySelector(sel)
+        ?.getAttribute('src');
       return src?.startsWith(pre) ? src : false;
     },
     [selector, prefix] as const,
@@ -61,10 +64,23 @@ describe.skipIf(!haveBrowser)('<diffae-editor> in Chromium against the local sta
     const bundleDir = hasManifest(DEFAULT_BUNDLE_DIR)
       ? undefined
       : await ensureFixtureBundle(path.join(REPO_ROOT, 'test-artifacts/fixture-bundle'));
-    stack = await startLocalStack({ dir, port: 0, ...(bundleDir && { bundleDir }), log: (l) => logs.push(l) });
+    stack = await startLocalStack({
+      dir,
+      port: 0,
+      ...(bundleDir && { bundleDir }),
+      log: (l) => logs.push(l),
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
   }, 120_000);
 
@@ -76,7 +92,10 @@ describe.skipIf(!haveBrowser)('<diffae-editor> in Chromium against the local sta
 
   it('uploads, previews a slider edit, renders full quality and downloads the PNG', async () => {
     const t0 = Date.now();
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1000, height: 1300 } });
+    const context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1000, height: 1300 },
+    });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -84,12 +103,16 @@ describe.skipIf(!haveBrowser)('<diffae-editor> in Chromium against the local sta
     await page.evaluate(() => {
       const w = window as unknown as { editorErrors: unknown[] };
       w.editorErrors = [];
-      document.querySelector('diffae-editor')?.addEventListener('diffae-error', (e) => w.editorErrors.push((e as CustomEvent).detail));
+      document
+        .querySelector('diffae-editor')
+        ?.addEventListener('diffae-error', (e) => w.editorErrors.push((e as CustomEvent).detail));
     });
     try {
       await runFlow(page);
     } finally {
-      await page.screenshot({ path: path.join(ARTIFACTS, 'editor-last.png'), fullPage: true }).catch(() => {});
+      await page
+        .screenshot({ path: path.join(ARTIFACTS, 'editor-last.png'), fullPage: true })
+        .catch(() => {});
     }
     expect(pageErrors).toEqual([]);
     await context.close();
@@ -114,9 +137,15 @@ describe.skipIf(!haveBrowser)('<diffae-editor> in Chromium against the local sta
     await page.screenshot({ path: path.join(ARTIFACTS, 'editor-preview.png'), fullPage: true });
 
     await editor.getByRole('button', { name: 'Render full quality' }).click();
-    expect(await srcOrError(page, 'section[part~="edit"] img[part="result"]', 'http', 60_000)).toMatch(/^http/);
+    expect(await srcOrError(page, 'section[part~="edit"] img[part="result"]', 'http', 60_000)).toMatch(
+      /^http/,
+    );
     const result = editor.locator('section[part~="edit"] img[part="result"]');
-    await expect.poll(() => result.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => result.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0);
 
     const [download] = await Promise.all([
       page.waitForEvent('download', { timeout: 15_000 }),
@@ -124,7 +153,9 @@ describe.skipIf(!haveBrowser)('<diffae-editor> in Chromium against the local sta
     ]);
     const saved = path.join(ARTIFACTS, 'downloaded-result.png');
     await download.saveAs(saved);
-    const manifest = JSON.parse(readFileSync(path.join(stack.bundleDir, 'manifest.json'), 'utf8')) as { imageSize: number };
+    const manifest = JSON.parse(readFileSync(path.join(stack.bundleDir, 'manifest.json'), 'utf8')) as {
+      imageSize: number;
+    };
     const png = decodeImage(new Uint8Array(readFileSync(saved)));
     expect([png.width, png.height]).toEqual([manifest.imageSize, manifest.imageSize]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'editor-result.png'), fullPage: true });
@@ -135,6 +166,8 @@ describe.skipIf(!haveBrowser)('<diffae-editor> in Chromium against the local sta
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'editor-phone.png'), fullPage: true });
 
-    expect(await page.evaluate(() => (window as unknown as { editorErrors: unknown[] }).editorErrors)).toEqual([]);
+    expect(
+      await page.evaluate(() => (window as unknown as { editorErrors: unknown[] }).editorErrors),
+    ).toEqual([]);
   }
 });

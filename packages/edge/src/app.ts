@@ -2,7 +2,7 @@
  * The edge API as a Web-standard Hono app. Everything runtime-specific arrives through `deps`
  * (see deps.ts); the adapters in ./adapters wire Node, AWS Lambda and Cloudflare workerd.
  */
-import { Hono, type Handler } from 'hono';
+import { type Handler, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { cors, requireKey } from './auth.ts';
 import type { AppContext, AppEnv } from './context.ts';
@@ -47,14 +47,29 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     const path = honoPath(route.path);
     const handler = handlers[route.operationId];
     if (route.access === 'public') app.on(route.method, path, handler);
-    else app.on(route.method, path, requireKey(ctx, route.access, { queryKey: route.operationId === 'jobEvents' }), handler);
+    else
+      app.on(
+        route.method,
+        path,
+        requireKey(ctx, route.access, { queryKey: route.operationId === 'jobEvents' }),
+        handler,
+      );
   }
 
-  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path} (see /openapi.json)`), 404));
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path} (see /openapi.json)`), 404),
+  );
   app.onError((err, c) => {
-    const known = toApiError(err) ?? (err instanceof HTTPException ? new ApiError(err.status, 'http_error', err.message) : undefined);
+    const known =
+      toApiError(err) ??
+      (err instanceof HTTPException ? new ApiError(err.status, 'http_error', err.message) : undefined);
     if (known) {
-      if (known.status >= 500) deps.logger.warn('request failed', { code: known.code, path: c.req.path, requestId: c.get('requestId') });
+      if (known.status >= 500)
+        deps.logger.warn('request failed', {
+          code: known.code,
+          path: c.req.path,
+          requestId: c.get('requestId'),
+        });
       return c.json(errorBody(known.code, known.message), known.status as 400, known.headers);
     }
     const requestId = c.get('requestId');
@@ -63,7 +78,10 @@ export function createApp(deps: EdgeDeps): EdgeApp {
       path: c.req.path,
       error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
     });
-    return c.json(errorBody('internal_error', `internal error (request ${requestId}); it has been logged`), 500);
+    return c.json(
+      errorBody('internal_error', `internal error (request ${requestId}); it has been logged`),
+      500,
+    );
   });
   return app;
 }

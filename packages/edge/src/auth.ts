@@ -34,40 +34,79 @@ function presentedKey(c: Context, allowQuery: boolean): { key: string; inUrl: bo
   return query ? { key: query, inUrl: true } : undefined;
 }
 
+/**
+ * The page origin a browser request comes from. Same-origin GETs carry no Origin header (Fetch spec), so
+ * a `Sec-Fetch-Site: same-origin` request (a header page scripts cannot set) counts as coming from this
+ * server's own origin: the demo page that `npm start` serves from the edge itself.
+ */
+function requestOrigin(c: Context): string | undefined {
+  const origin = c.req.header('origin');
+  if (origin) return origin;
+  if (c.req.header('sec-fetch-site') === 'same-origin') return new URL(c.req.url).origin;
+  return undefined;
+}
+
 function setCorsFor(c: Context, origin: string): void {
   c.header('Access-Control-Allow-Origin', origin);
   c.header('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
   c.header('Vary', 'Origin', { append: true });
 }
 
-export function requireKey(ctx: AppContext, access: Exclude<Access, 'public'>, opts: { queryKey?: boolean } = {}): MiddlewareHandler<AppEnv> {
+export function requireKey(
+  ctx: AppContext,
+  access: Exclude<Access, 'public'>,
+  opts: { queryKey?: boolean } = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const presented = presentedKey(c, opts.queryKey ?? false);
-    if (!presented) throw new ApiError(401, 'missing_api_key', 'send an API key as "Authorization: Bearer <key>"');
+    if (!presented)
+      throw new ApiError(401, 'missing_api_key', 'send an API key as "Authorization: Bearer <key>"');
     const kind = kindOfKey(presented.key);
     const record = kind ? ctx.deps.keys.findByHash(await sha256Hex(presented.key)) : undefined;
-    if (!kind || !record || record.kind !== kind) throw new ApiError(401, 'invalid_api_key', 'the API key is not valid');
+    if (!kind || !record || record.kind !== kind)
+      throw new ApiError(401, 'invalid_api_key', 'the API key is not valid');
     if (kind === 'secret' && presented.inUrl) {
-      throw new ApiError(400, 'secret_key_in_url', 'secret keys must not be sent in URLs; use the Authorization header');
+      throw new ApiError(
+        400,
+        'secret_key_in_url',
+        'secret keys must not be sent in URLs; use the Authorization header',
+      );
     }
     const caller: Caller = { record, kind, tenant: record.tenant, keyId: keyId(record.hash) };
     if (kind === 'publishable') {
-      const origin = c.req.header('origin');
+      const origin = requestOrigin(c);
       if (!origin || !(record.origins ?? []).includes(origin)) {
-        throw new ApiError(403, 'origin_not_allowed', `this publishable key may only be used from ${(record.origins ?? []).join(', ')}`);
+        throw new ApiError(
+          403,
+          'origin_not_allowed',
+          `this publishable key may only be used from ${(record.origins ?? []).join(', ')}`,
+        );
       }
       setCorsFor(c, origin);
       if (access === 'secret') {
-        throw new ApiError(403, 'secret_key_required', 'this route needs a secret key (sk_…); publishable keys cannot use it');
+        throw new ApiError(
+          403,
+          'secret_key_required',
+          'this route needs a secret key (sk_…); publishable keys cannot use it',
+        );
       }
     }
     c.set('caller', caller);
-    const decision = ctx.deps.rateLimiter.take(caller.keyId, record.rateLimit ?? DEFAULT_RATE[kind], ctx.deps.clock.now());
+    const decision = ctx.deps.rateLimiter.take(
+      caller.keyId,
+      record.rateLimit ?? DEFAULT_RATE[kind],
+      ctx.deps.clock.now(),
+    );
     c.header('RateLimit-Remaining', String(decision.remaining));
     if (!decision.allowed) {
-      throw new ApiError(429, 'rate_limited', `too many requests for this key; retry in ${decision.retryAfterS} s`, {
-        'Retry-After': String(decision.retryAfterS),
-      });
+      throw new ApiError(
+        429,
+        'rate_limited',
+        `too many requests for this key; retry in ${decision.retryAfterS} s`,
+        {
+          'Retry-After': String(decision.retryAfterS),
+        },
+      );
     }
     await next();
   };

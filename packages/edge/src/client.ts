@@ -18,8 +18,8 @@ import type {
   PreviewResponse,
 } from './schemas.ts';
 
-export { ApiError };
 export type * from './schemas.ts';
+export { ApiError };
 
 export type ImageContentType = 'image/png' | 'image/jpeg';
 
@@ -39,7 +39,8 @@ async function errorFrom(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof body.error?.code === 'string') return new ApiError(res.status, body.error.code, String(body.error.message ?? ''));
+    if (typeof body.error?.code === 'string')
+      return new ApiError(res.status, body.error.code, String(body.error.message ?? ''));
   } catch {}
   return new ApiError(res.status, 'http_error', `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
 }
@@ -93,7 +94,11 @@ export function createClient(options: ClientOptions) {
     try {
       res = await doFetch(`${base}${path}`, { ...init, headers });
     } catch (err) {
-      throw new ApiError(0, 'network_error', `cannot reach ${base}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ApiError(
+        0,
+        'network_error',
+        `cannot reach ${base}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (!res.ok) throw await errorFrom(res);
     return res;
@@ -109,36 +114,59 @@ export function createClient(options: ClientOptions) {
   }
 
   const post = <T>(path: string, body: unknown, headers: Record<string, string> = {}) =>
-    json<T>(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    json<T>(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const postImage = <T>(path: string, bytes: Uint8Array, contentType: ImageContentType) =>
-    json<T>(path, { method: 'POST', headers: { 'content-type': contentType }, body: bytes as Uint8Array<ArrayBuffer> });
+    json<T>(path, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: bytes as Uint8Array<ArrayBuffer>,
+    });
   const job = (id: string) => `/v1/jobs/${encodeURIComponent(id)}`;
   const model = (id: string) => `/v1/models/${encodeURIComponent(id)}`;
 
   return {
     listModels: () => json<ModelList>('/v1/models'),
     getModel: (id: string) => json<ModelSummary>(model(id)),
-    getLiteEncoder: async (id: string) => new Uint8Array(await (await send(`${model(id)}/lite-encoder.onnx`)).arrayBuffer()),
+    getLiteEncoder: async (id: string) =>
+      new Uint8Array(await (await send(`${model(id)}/lite-encoder.onnx`)).arrayBuffer()),
     getClassifier: (id: string) => json<unknown>(`${model(id)}/classifier.json`),
-    getOrtAsset: async (file: string) => new Uint8Array(await (await send(`/v1/assets/ort/${encodeURIComponent(file)}`)).arrayBuffer()),
+    getOrtAsset: async (file: string) =>
+      new Uint8Array(await (await send(`/v1/assets/ort/${encodeURIComponent(file)}`)).arrayBuffer()),
 
-    createUpload: (contentType: ImageContentType, bytes: number) => post<PresignedUpload>('/v1/uploads', { contentType, bytes }),
-    uploadDirect: (bytes: Uint8Array, contentType: ImageContentType) => postImage<DirectUpload>('/v1/uploads/direct', bytes, contentType),
+    createUpload: (contentType: ImageContentType, bytes: number) =>
+      post<PresignedUpload>('/v1/uploads', { contentType, bytes }),
+    uploadDirect: (bytes: Uint8Array, contentType: ImageContentType) =>
+      postImage<DirectUpload>('/v1/uploads/direct', bytes, contentType),
     /** Presigned upload: asks for a URL, then PUTs the bytes there. Returns the key. */
     async uploadLarge(bytes: Uint8Array, contentType: ImageContentType): Promise<string> {
       const signed = await this.createUpload(contentType, bytes.length);
       let res: Response;
       try {
-        res = await doFetch(signed.upload.url, { method: 'PUT', headers: signed.upload.headers, body: bytes as Uint8Array<ArrayBuffer> });
+        res = await doFetch(signed.upload.url, {
+          method: 'PUT',
+          headers: signed.upload.headers,
+          body: bytes as Uint8Array<ArrayBuffer>,
+        });
       } catch (err) {
-        throw new ApiError(0, 'network_error', `upload failed: ${err instanceof Error ? err.message : String(err)}`);
+        throw new ApiError(
+          0,
+          'network_error',
+          `upload failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       if (!res.ok) throw await errorFrom(res);
       return signed.key;
     },
 
     /** Encode an uploaded image (`{ key }`) or raw bytes. */
-    encode(image: { key: string } | { bytes: Uint8Array; contentType: ImageContentType }, opts: { model?: string } = {}) {
+    encode(
+      image: { key: string } | { bytes: Uint8Array; contentType: ImageContentType },
+      opts: { model?: string } = {},
+    ) {
       if ('key' in image) return post<EncodeResponse>('/v1/encode', { image: image.key, ...opts });
       const query = opts.model ? `?model=${encodeURIComponent(opts.model)}` : '';
       return postImage<EncodeResponse>(`/v1/encode${query}`, image.bytes, image.contentType);
@@ -146,13 +174,20 @@ export function createClient(options: ClientOptions) {
     preview: (req: PreviewRequest) => post<PreviewResponse>('/v1/preview', req),
 
     submitJob: (spec: JobSubmission, opts: { idempotencyKey?: string } = {}) =>
-      post<JobAccepted>('/v1/jobs', spec, opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {}),
+      post<JobAccepted>(
+        '/v1/jobs',
+        spec,
+        opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {},
+      ),
     getJob: (id: string) => json<JobStatusResponse>(job(id)),
     getJobResult: (id: string) => json<JobResult>(`${job(id)}/result`),
     cancelJob: (id: string) => json<CancelResponse>(`${job(id)}/cancel`, { method: 'POST' }),
     /** Status and progress events until the job ends (the stream closes after `end`). */
     async *jobEvents(id: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<JobEvent> {
-      const res = await send(`${job(id)}/events`, { headers: { accept: 'text/event-stream' }, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const res = await send(`${job(id)}/events`, {
+        headers: { accept: 'text/event-stream' },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       if (!res.body) throw new ApiError(res.status, 'invalid_response', 'the event stream has no body');
       yield* parseSse(res.body);
     },

@@ -32,7 +32,8 @@ const IMAGE_STATUS: Record<ImageDecodeError['code'], number> = {
 function portError(err: Error & { code: string }): ApiError | undefined {
   if (err.name === 'StorageError') {
     if (err.code === 'invalid_key') return new ApiError(400, 'invalid_key', err.message);
-    if (err.code === 'storage_unavailable') return new ApiError(503, 'storage_unavailable', 'storage is unavailable; retry later');
+    if (err.code === 'storage_unavailable')
+      return new ApiError(503, 'storage_unavailable', 'storage is unavailable; retry later');
     return undefined;
   }
   if (err.name === 'QueueError') {

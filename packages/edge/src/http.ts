@@ -1,7 +1,8 @@
 /** Request-body helpers: size limits, content types and JSON validation, all failing with ApiError. */
+
+import { formatIssues } from '@diffae/shared';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { formatIssues } from '@diffae/shared';
 import { ApiError } from './errors.ts';
 
 export function mediaType(c: Context): string {
@@ -40,16 +41,32 @@ function bodyTooLarge(maxBytes: number): ApiError {
   return new ApiError(413, 'body_too_large', `request body is larger than the limit of ${maxBytes} bytes`);
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.output<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what = 'request body',
+): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new ApiError(400, 'invalid_request', `${what} is invalid: ${formatIssues(parsed.error.issues).join('; ')}`);
+  throw new ApiError(
+    400,
+    'invalid_request',
+    `${what} is invalid: ${formatIssues(parsed.error.issues).join('; ')}`,
+  );
 }
 
 /** A JSON body (Content-Type application/json, at most `maxBytes`) validated by `schema`. */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.output<S>> {
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  maxBytes: number,
+): Promise<z.output<S>> {
   if (mediaType(c) !== 'application/json') {
-    throw new ApiError(415, 'unsupported_media_type', 'send the request body as JSON with Content-Type: application/json');
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      'send the request body as JSON with Content-Type: application/json',
+    );
   }
   return parseWith(schema, parseJsonBytes(await readBodyLimited(c, maxBytes)));
 }

@@ -10,8 +10,8 @@ import {
   sniffImageFormat,
   type Tensor,
 } from '@diffae/shared';
-import { assertPngComplete, readPngHeader } from '../../shared/src/image/png-header.ts';
 import { scanJpeg } from '../../shared/src/image/jpeg-markers.ts';
+import { assertPngComplete, readPngHeader } from '../../shared/src/image/png-header.ts';
 import { ApiError } from './errors.ts';
 
 export interface ImageSizeLimits {

@@ -50,8 +50,13 @@ export async function readStatus(store: ObjectStore, jobId: string): Promise<Job
  * The job's status if the caller may see it: same tenant, and for publishable keys the same key.
  * Every other case is a 404, so job ids of other tenants cannot be probed.
  */
-export async function authorizedStatus(store: ObjectStore, caller: Caller, jobId: string): Promise<JobStatus> {
-  if (!JOB_ID_PATTERN.test(jobId)) throw new ApiError(400, 'invalid_job_id', 'job ids are 8–64 letters, digits, _ or -');
+export async function authorizedStatus(
+  store: ObjectStore,
+  caller: Caller,
+  jobId: string,
+): Promise<JobStatus> {
+  if (!JOB_ID_PATTERN.test(jobId))
+    throw new ApiError(400, 'invalid_job_id', 'job ids are 8–64 letters, digits, _ or -');
   const notFound = new ApiError(404, 'job_not_found', `no job ${jobId}`);
   const status = await readStatus(store, jobId);
   if (!status || status.tenant !== caller.tenant) throw notFound;
@@ -66,7 +71,9 @@ export async function authorizedStatus(store: ObjectStore, caller: Caller, jobId
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -86,7 +93,11 @@ export async function claimIdempotencyKey(
   jobId: string,
 ): Promise<IdempotencyClaim> {
   if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-    throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 visible ASCII characters');
+    throw new ApiError(
+      400,
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1–255 visible ASCII characters',
+    );
   }
   const key = edgeKeys.idempotency(tenant, await sha256Hex(idempotencyKey));
   const record: IdempotencyRecord = { bodySha256: await sha256Hex(canonicalJson(body)), jobId };
@@ -97,13 +108,26 @@ export async function claimIdempotencyKey(
     if ((err as { code?: string }).code !== 'precondition_failed') throw err;
   }
   const existing = (await readJson(store, key)) as IdempotencyRecord | undefined;
-  if (!existing) throw new ApiError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is being processed; retry');
+  if (!existing)
+    throw new ApiError(
+      409,
+      'idempotency_in_progress',
+      'a request with this Idempotency-Key is being processed; retry',
+    );
   if (existing.bodySha256 !== record.bodySha256) {
-    throw new ApiError(409, 'idempotency_conflict', 'this Idempotency-Key was used with a different request body; use a new key');
+    throw new ApiError(
+      409,
+      'idempotency_conflict',
+      'this Idempotency-Key was used with a different request body; use a new key',
+    );
   }
   return { kind: 'replay', jobId: existing.jobId };
 }
 
-export async function releaseIdempotencyKey(store: ObjectStore, tenant: string, idempotencyKey: string): Promise<void> {
+export async function releaseIdempotencyKey(
+  store: ObjectStore,
+  tenant: string,
+  idempotencyKey: string,
+): Promise<void> {
   await store.delete(edgeKeys.idempotency(tenant, await sha256Hex(idempotencyKey)));
 }

@@ -3,8 +3,9 @@
  * browser and are limited to listed origins and a few routes. Only SHA-256 hashes are stored
  * (`DIFFAE_API_KEYS`, a JSON array of {@link ApiKeyRecord}); logs name a key by its hash prefix.
  */
-import { z } from 'zod';
+
 import { formatIssues } from '@diffae/shared';
+import { z } from 'zod';
 import type { KeyStore } from './deps.ts';
 
 export const KEY_KINDS = ['secret', 'publishable'] as const;
@@ -86,7 +87,9 @@ export function parseApiKeys(json: string | undefined): ApiKeyRecord[] {
   }
   const parsed = z.array(apiKeyRecord).safeParse(raw);
   if (!parsed.success) {
-    throw new KeyConfigError(`DIFFAE_API_KEYS is invalid:\n  - ${formatIssues(parsed.error.issues).join('\n  - ')}`);
+    throw new KeyConfigError(
+      `DIFFAE_API_KEYS is invalid:\n  - ${formatIssues(parsed.error.issues).join('\n  - ')}`,
+    );
   }
   const seen = new Set<string>();
   for (const r of parsed.data) {

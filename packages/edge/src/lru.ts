@@ -2,7 +2,8 @@
 export class LruCache<K, V> {
   readonly #map = new Map<K, V>();
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`LRU capacity must be >= 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`LRU capacity must be >= 1, got ${capacity}`);
   }
   get(key: K): V | undefined {
     const value = this.#map.get(key);

@@ -27,13 +27,28 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
 }
 
 function pathParameters(path: string): Json[] {
-  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
 }
 
 function operation(route: RouteDoc): Json {
-  const op: Json = { operationId: route.operationId, summary: route.summary, parameters: pathParameters(route.path) };
+  const op: Json = {
+    operationId: route.operationId,
+    summary: route.summary,
+    parameters: pathParameters(route.path),
+  };
   for (const [name, description] of Object.entries(route.query ?? {})) {
-    (op.parameters as Json[]).push({ name, in: 'query', required: false, description, schema: { type: 'string' } });
+    (op.parameters as Json[]).push({
+      name,
+      in: 'query',
+      required: false,
+      description,
+      schema: { type: 'string' },
+    });
   }
   if (route.operationId === 'submitJob') {
     (op.parameters as Json[]).push({
@@ -54,7 +69,11 @@ function operation(route: RouteDoc): Json {
     ? { 'application/json': { schema: schemaOf(ok.schema, 'output') } }
     : ok.sse
       ? { 'text/event-stream': { schema: { type: 'string' } } }
-      : { [ok.binary ?? 'application/octet-stream']: { schema: { type: 'string', contentMediaType: ok.binary } } };
+      : {
+          [ok.binary ?? 'application/octet-stream']: {
+            schema: { type: 'string', contentMediaType: ok.binary },
+          },
+        };
   const responses: Json = { [String(ok.status)]: { description: ok.description, content: okContent } };
   const errors = new Set<number>(route.errors);
   if (route.access !== 'public') for (const s of [401, 429]) errors.add(s);
@@ -63,7 +82,10 @@ function operation(route: RouteDoc): Json {
     responses[String(status)] =
       status === 304
         ? { description: STATUS_TEXT[304] }
-        : { description: STATUS_TEXT[status] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+        : {
+            description: STATUS_TEXT[status] ?? 'error',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          };
   }
   op.responses = responses;
   if (route.access === 'public') op.security = [];
@@ -95,7 +117,8 @@ export function buildOpenApiDocument(opts: { serverUrl?: string; version?: strin
         publishableKey: {
           type: 'http',
           scheme: 'bearer',
-          description: 'publishable key pk_… (browsers; listed origins; encode, preview, uploads, jobs submit/status/events)',
+          description:
+            'publishable key pk_… (browsers; listed origins; encode, preview, uploads, jobs submit/status/events)',
         },
       },
     },

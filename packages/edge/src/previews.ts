@@ -62,11 +62,16 @@ export function scoresOf(classifier: Classifier | undefined, z: Tensor): Record<
 export function editMap(entry: ModelEntry, edits: readonly Edit[]): Record<string, number> {
   if (edits.length === 0) return {};
   if (!entry.classifier) {
-    throw new ApiError(400, 'no_classifier', `model ${entry.manifest.id} has no attribute classifier; send edits: []`);
+    throw new ApiError(
+      400,
+      'no_classifier',
+      `model ${entry.manifest.id} has no attribute classifier; send edits: []`,
+    );
   }
   const out: Record<string, number> = {};
   for (const e of edits) {
-    if (e.attribute in out) throw new ApiError(400, 'duplicate_attribute', `attribute "${e.attribute}" is edited twice`);
+    if (e.attribute in out)
+      throw new ApiError(400, 'duplicate_attribute', `attribute "${e.attribute}" is edited twice`);
     out[e.attribute] = e.amplitude;
   }
   return out;
@@ -90,7 +95,10 @@ export class PreviewService {
     const z = (async () => {
       const backend = await model.backend();
       const lite = backend.liteEncode !== undefined;
-      return { z: await encode(backend, input, { lite }), encoder: lite ? ('lite' as const) : ('full' as const) };
+      return {
+        z: await encode(backend, input, { lite }),
+        encoder: lite ? ('lite' as const) : ('full' as const),
+      };
     })();
     const cached: CachedImage = { x: input, z, xT: new Map() };
     z.catch(() => this.#cache.delete(key));
@@ -107,7 +115,11 @@ export class PreviewService {
   #steps(value: number | undefined, fallback: number, name: string, T: number): number {
     const K = value ?? fallback;
     if (K > this.maxSteps) {
-      throw new ApiError(400, 'invalid_steps', `${name} may be at most ${this.maxSteps} for previews (got ${K}); submit a job for more`);
+      throw new ApiError(
+        400,
+        'invalid_steps',
+        `${name} may be at most ${this.maxSteps} for previews (got ${K}); submit a job for more`,
+      );
     }
     assertValidStepCount(K, T);
     return K;
@@ -127,7 +139,9 @@ export class PreviewService {
     const T = manifest.diffusion.image.T;
     const renderSteps = preview ? this.#steps(input.renderSteps, preview.renderSteps, 'renderSteps', T) : 0;
     const inversionSteps =
-      preview && input.image ? this.#steps(input.inversionSteps, preview.inversionSteps, 'inversionSteps', T) : null;
+      preview && input.image
+        ? this.#steps(input.inversionSteps, preview.inversionSteps, 'inversionSteps', T)
+        : null;
 
     let z: Tensor;
     let cachedImage: CachedImage | undefined;
@@ -140,10 +154,15 @@ export class PreviewService {
     } else {
       z = input.z as Tensor;
       if (z.shape[1] !== manifest.zDim) {
-        throw new ApiError(400, 'invalid_latent', `z must have ${manifest.zDim} values for model ${manifest.id}, got ${z.shape[1]}`);
+        throw new ApiError(
+          400,
+          'invalid_latent',
+          `z must have ${manifest.zDim} values for model ${manifest.id}, got ${z.shape[1]}`,
+        );
       }
     }
-    const edited = model.classifier && Object.keys(edits).length > 0 ? manipulateLatent(z, model.classifier, edits) : z;
+    const edited =
+      model.classifier && Object.keys(edits).length > 0 ? manipulateLatent(z, model.classifier, edits) : z;
     if (!preview) {
       return {
         z: edited,

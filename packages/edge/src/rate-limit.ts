@@ -32,7 +32,11 @@ export function createMemoryRateLimiter(maxTracked = 10_000): RateLimiter {
         : limit.burst;
       if (tokens < 1) {
         remember(buckets, id, { tokens, updatedMs: nowMs });
-        return { allowed: false, remaining: 0, retryAfterS: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) };
+        return {
+          allowed: false,
+          remaining: 0,
+          retryAfterS: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)),
+        };
       }
       remember(buckets, id, { tokens: tokens - 1, updatedMs: nowMs });
       return { allowed: true, remaining: Math.floor(tokens - 1), retryAfterS: 0 };

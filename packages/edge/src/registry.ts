@@ -3,7 +3,7 @@ import type { DiffAEBackend } from '@diffae/shared';
 import type { ModelEntry, ModelRegistry } from './deps.ts';
 
 /** Version strings compared numerically on their x.y.z part (pre-release tags sort after, rarely matters here). */
-function compareVersions(a: string, b: string): number {
+export function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.+-]/).map(Number);
   const pb = b.split(/[.+-]/).map(Number);
   for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
@@ -16,7 +16,9 @@ export function createModelRegistry(entries: readonly ModelEntry[], defaultRef?:
   const get = (ref: string | undefined): ModelEntry | undefined => {
     if (ref === undefined) return defaultRef !== undefined ? get(defaultRef) : list[0];
     const [id, version] = ref.split('@');
-    const matches = list.filter((e) => e.manifest.id === id && (version === undefined || e.manifest.version === version));
+    const matches = list.filter(
+      (e) => e.manifest.id === id && (version === undefined || e.manifest.version === version),
+    );
     return matches.sort((a, b) => compareVersions(b.manifest.version, a.manifest.version))[0];
   };
   return { list: () => list, get };

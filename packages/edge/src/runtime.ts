@@ -31,7 +31,10 @@ export const randomIds: IdGenerator = {
 };
 
 /** One JSON line per event on stdout/stderr. Callers pass key ids, never keys. */
-export function jsonLogger(base: Record<string, unknown> = {}, minLevel: 'info' | 'warn' | 'error' = 'info'): Logger {
+export function jsonLogger(
+  base: Record<string, unknown> = {},
+  minLevel: 'info' | 'warn' | 'error' = 'info',
+): Logger {
   const order = { info: 0, warn: 1, error: 2 } as const;
   const write = (level: keyof typeof order, message: string, fields?: Record<string, unknown>) => {
     if (order[level] < order[minLevel]) return;

@@ -68,7 +68,10 @@ export const directUpload = z.object({
 });
 
 export const encodeRequest = z.object({ image: uploadKey, model: modelRef.optional() }).strict();
-const scores = z.record(z.string(), z.number()).nullable().describe('classifier logits per attribute; null without a classifier');
+const scores = z
+  .record(z.string(), z.number())
+  .nullable()
+  .describe('classifier logits per attribute; null without a classifier');
 export const encodeResponse = z.object({
   model: modelId,
   encoder: z.enum(['lite', 'full']),
@@ -88,7 +91,13 @@ export const previewRequest = z
     model: modelRef.optional(),
     inversionSteps: stepCount.optional(),
     renderSteps: stepCount.optional(),
-    seed: z.number().int().min(0).max(0xffffffff).default(0).describe('noise seed when rendering from z alone'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .default(0)
+      .describe('noise seed when rendering from z alone'),
     format: z.enum(['dataUrl', 'base64']).default('dataUrl'),
   })
   .strict()
@@ -131,11 +140,21 @@ export const jobStatusResponse = jobStatus.extend({ links: jobLinks });
 export const jobResult = z.object({
   id: z.string(),
   outputs: z.array(
-    z.object({ name: z.string(), contentType: z.string(), bytes: z.number().int(), url: z.string(), expiresAt: z.string() }),
+    z.object({
+      name: z.string(),
+      contentType: z.string(),
+      bytes: z.number().int(),
+      url: z.string(),
+      expiresAt: z.string(),
+    }),
   ),
   expiresIn: z.number().int().describe('seconds the output URLs stay valid'),
 });
-export const cancelResponse = z.object({ id: z.string(), status: z.enum(JOB_STATES), cancelRequested: z.literal(true) });
+export const cancelResponse = z.object({
+  id: z.string(),
+  status: z.enum(JOB_STATES),
+  cancelRequested: z.literal(true),
+});
 
 export type ModelSummary = z.infer<typeof modelSummary>;
 export type ModelList = z.infer<typeof modelList>;

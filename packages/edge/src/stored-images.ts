@@ -10,7 +10,11 @@ export function uploadPrefix(tenant: string): string {
 
 export function assertTenantUpload(caller: Caller, key: string): void {
   if (!key.startsWith(uploadPrefix(caller.tenant)) || key.split('/').includes('..')) {
-    throw new ApiError(403, 'forbidden_key', `image keys must be uploads of your tenant (${uploadPrefix(caller.tenant)}…); upload the image first`);
+    throw new ApiError(
+      403,
+      'forbidden_key',
+      `image keys must be uploads of your tenant (${uploadPrefix(caller.tenant)}…); upload the image first`,
+    );
   }
 }
 
@@ -24,7 +28,11 @@ export async function readTenantImage(
   const info = await ctx.deps.store.head(key);
   if (!info) throw new ApiError(404, 'image_not_found', `no uploaded image ${key} (did the upload finish?)`);
   if (info.bytes > ctx.limits.maxUploadBytes) {
-    throw new ApiError(413, 'image_too_large', `image ${key} has ${info.bytes} bytes; at most ${ctx.limits.maxUploadBytes} are accepted`);
+    throw new ApiError(
+      413,
+      'image_too_large',
+      `image ${key} has ${info.bytes} bytes; at most ${ctx.limits.maxUploadBytes} are accepted`,
+    );
   }
   const bytes = await ctx.deps.store.get(key);
   if (!bytes) throw new ApiError(404, 'image_not_found', `no uploaded image ${key}`);

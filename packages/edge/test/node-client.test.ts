@@ -61,7 +61,10 @@ describe('typed client against the Node adapter on 127.0.0.1', () => {
     expect(enc.z).toHaveLength(5);
     const raw = await client.encode({ bytes: testPng(), contentType: 'image/png' });
     expect(raw.imageSha256).toMatch(/^[0-9a-f]{64}$/);
-    const preview = await client.preview({ image: direct.key, edits: [{ attribute: 'Smiling', amplitude: 0.2 }] });
+    const preview = await client.preview({
+      image: direct.key,
+      edits: [{ attribute: 'Smiling', amplitude: 0.2 }],
+    });
     expect(preview.preview.available).toBe(true);
   });
 
@@ -77,7 +80,14 @@ describe('typed client against the Node adapter on 127.0.0.1', () => {
     const { links: _l, ...doc } = status;
     const out = keys.output(job.id, 'a.png');
     await server.store.put(out, testPng(), { contentType: 'image/png' });
-    await server.store.put(keys.status(job.id), JSON.stringify({ ...doc, state: 'succeeded', outputs: [{ name: 'a.png', key: out, contentType: 'image/png', bytes: 1 }] }));
+    await server.store.put(
+      keys.status(job.id),
+      JSON.stringify({
+        ...doc,
+        state: 'succeeded',
+        outputs: [{ name: 'a.png', key: out, contentType: 'image/png', bytes: 1 }],
+      }),
+    );
     await events;
     expect(seen.at(-1)).toBe('end');
     const result = await client.getJobResult(job.id);
@@ -87,7 +97,9 @@ describe('typed client against the Node adapter on 127.0.0.1', () => {
     const err = await client.cancelJob(job.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 409, code: 'job_finished' });
-    const noKey = await createClient({ baseUrl: server.url }).getJob(job.id).catch((e: unknown) => e);
+    const noKey = await createClient({ baseUrl: server.url })
+      .getJob(job.id)
+      .catch((e: unknown) => e);
     expect(noKey).toMatchObject({ status: 401, code: 'missing_api_key' });
   });
 });

@@ -1,5 +1,5 @@
-import { createLocalStorageHandler } from '@diffae/shared/adapters';
 import { decodeImage } from '@diffae/shared';
+import { createLocalStorageHandler } from '@diffae/shared/adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobMessage, keys } from '../../shared/src/jobs.ts';
 import { auth, type EdgeFixture, makeEdgeFixture, testPng } from './helpers/edge-fixture.ts';
@@ -34,7 +34,13 @@ describe('models and assets', () => {
     expect(list.models.map((m: { id: string }) => m.id)).toEqual(['tiny', 'tiny-full']);
     const res = await f.app.request('/v1/models/tiny');
     const m = await res.json();
-    expect(m).toMatchObject({ id: 'tiny', imageSize: 8, zDim: TINY_Z, attributes: TINY_ATTRIBUTES, liteEncoder: true });
+    expect(m).toMatchObject({
+      id: 'tiny',
+      imageSize: 8,
+      zDim: TINY_Z,
+      attributes: TINY_ATTRIBUTES,
+      liteEncoder: true,
+    });
     expect(m.preview).toEqual({ inversionSteps: 2, renderSteps: 2 });
     expect(m.links.liteEncoder).toBe('/v1/models/tiny@1.0.0/lite-encoder.onnx');
     expect((await (await f.app.request('/v1/models/tiny-full')).json()).preview).toBeNull();
@@ -50,7 +56,9 @@ describe('models and assets', () => {
     const etag = res.headers.get('etag') ?? '';
     expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
     expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(50);
-    const again = await f.app.request('/v1/models/tiny@1.0.0/lite-encoder.onnx', { headers: { 'if-none-match': etag } });
+    const again = await f.app.request('/v1/models/tiny@1.0.0/lite-encoder.onnx', {
+      headers: { 'if-none-match': etag },
+    });
     expect(again.status).toBe(304);
     const unpinned = await f.app.request('/v1/models/tiny/classifier.json');
     expect(unpinned.headers.get('cache-control')).not.toContain('immutable');
@@ -89,14 +97,19 @@ describe('uploads', () => {
 
   it('presigns a PUT that the local storage route accepts, then the image is usable', async () => {
     const png = testPng(16, 16);
-    const res = await f.app.request('/v1/uploads', json(f.keys.a, { contentType: 'image/png', bytes: png.length }));
+    const res = await f.app.request(
+      '/v1/uploads',
+      json(f.keys.a, { contentType: 'image/png', bytes: png.length }),
+    );
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body.key).toMatch(/^uploads\/tenant-a\//);
     expect(body.expiresIn).toBe(900);
     expect(new Date(body.upload.expiresAt).getTime()).toBeGreaterThan(Date.now());
     const local = createLocalStorageHandler(f.store, f.signer);
-    const put = await local(new Request(body.upload.url, { method: 'PUT', headers: body.upload.headers, body: png }));
+    const put = await local(
+      new Request(body.upload.url, { method: 'PUT', headers: body.upload.headers, body: png }),
+    );
     expect(put.status).toBe(200);
     const enc = await f.app.request('/v1/encode', json(f.keys.a, { image: body.key }));
     expect(enc.status).toBe(200);
@@ -106,7 +119,11 @@ describe('uploads', () => {
 describe('encode and preview', () => {
   it('encodes a raw image with the lite encoder and scores attributes; a repeat hits the cache', async () => {
     const png = testPng(20, 14);
-    const req = () => ({ method: 'POST', headers: auth(f.keys.a, { 'content-type': 'image/png' }), body: png });
+    const req = () => ({
+      method: 'POST',
+      headers: auth(f.keys.a, { 'content-type': 'image/png' }),
+      body: png,
+    });
     const first = await (await f.app.request('/v1/encode', req())).json();
     expect(first.encoder).toBe('lite');
     expect(first.z).toHaveLength(TINY_Z);
@@ -120,14 +137,18 @@ describe('encode and preview', () => {
 
   it('falls back to the full encoder when the bundle has no lite encoder', async () => {
     const key = await upload();
-    const body = await (await f.app.request('/v1/encode', json(f.keys.a, { image: key, model: 'tiny-full' }))).json();
+    const body = await (
+      await f.app.request('/v1/encode', json(f.keys.a, { image: key, model: 'tiny-full' }))
+    ).json();
     expect(body.encoder).toBe('full');
     expect(body.model).toEqual({ id: 'tiny-full', version: '1.0.0' });
   });
 
   it('previews an edit as a PNG; moving the slider reuses the cached inversion', async () => {
     const key = await upload(f.keys.a, testPng(9, 9));
-    const first = await (await f.app.request('/v1/preview', json(f.keys.a, { image: key, edits: [] }))).json();
+    const first = await (
+      await f.app.request('/v1/preview', json(f.keys.a, { image: key, edits: [] }))
+    ).json();
     expect(first.preview.available).toBe(true);
     expect(first.preview.image).toMatch(/^data:image\/png;base64,/);
     const png = Uint8Array.from(atob(first.preview.image.split(',')[1]), (ch) => ch.charCodeAt(0));
@@ -135,7 +156,10 @@ describe('encode and preview', () => {
     expect(first.cached).toEqual({ encode: false, inversion: false });
 
     const edited = await (
-      await f.app.request('/v1/preview', json(f.keys.a, { image: key, edits: [{ attribute: 'Smiling', amplitude: 0.5 }], format: 'base64' }))
+      await f.app.request(
+        '/v1/preview',
+        json(f.keys.a, { image: key, edits: [{ attribute: 'Smiling', amplitude: 0.5 }], format: 'base64' }),
+      )
     ).json();
     expect(edited.cached).toEqual({ encode: true, inversion: true });
     expect(edited.preview.format).toBe('base64');
@@ -145,7 +169,12 @@ describe('encode and preview', () => {
 
   it('renders from z alone, and says so when the model allows no decoded previews', async () => {
     const z = Array.from({ length: TINY_Z }, (_, i) => i / 5);
-    const fromZ = await (await f.app.request('/v1/preview', json(f.keys.a, { z, edits: [{ attribute: 'Beard', amplitude: 0.3 }] }))).json();
+    const fromZ = await (
+      await f.app.request(
+        '/v1/preview',
+        json(f.keys.a, { z, edits: [{ attribute: 'Beard', amplitude: 0.3 }] }),
+      )
+    ).json();
     expect(fromZ.preview).toMatchObject({ available: true, inversionSteps: null, renderSteps: 2 });
     const none = await (await f.app.request('/v1/preview', json(f.keys.a, { z, model: 'tiny-full' }))).json();
     expect(none.preview.available).toBe(false);
@@ -180,7 +209,11 @@ describe('jobs', () => {
     expect(status).toMatchObject({ jobId: body.id, tenant: 'tenant-a', state: 'queued', kind: 'manipulate' });
     const [msg] = await f.queue.receive({ max: 1, waitSeconds: 0 });
     const parsed = jobMessage.parse(JSON.parse(msg.body));
-    expect(parsed).toMatchObject({ jobId: body.id, tenant: 'tenant-a', webhook: { url: 'https://hooks.example/diffae' } });
+    expect(parsed).toMatchObject({
+      jobId: body.id,
+      tenant: 'tenant-a',
+      webhook: { url: 'https://hooks.example/diffae' },
+    });
     expect(parsed.spec.model).toBe('tiny@1.0.0');
     await f.queue.delete(msg.receipt);
   });
@@ -229,7 +262,11 @@ describe('jobs', () => {
     const { links: _links, ...doc } = status;
     await f.store.put(
       keys.status(id),
-      JSON.stringify({ ...doc, state: 'succeeded', outputs: [{ name: 'sample_0.png', key: outKey, contentType: 'image/png', bytes: 10 }] }),
+      JSON.stringify({
+        ...doc,
+        state: 'succeeded',
+        outputs: [{ name: 'sample_0.png', key: outKey, contentType: 'image/png', bytes: 10 }],
+      }),
     );
     const res = await f.app.request(`/v1/jobs/${id}/result`, { headers: auth(f.keys.a) });
     expect(res.status).toBe(200);
@@ -250,7 +287,9 @@ describe('jobs', () => {
     expect(await f.store.head(keys.cancel(id))).not.toBeNull();
     const doc = JSON.parse(new TextDecoder().decode((await f.store.get(keys.status(id))) as Uint8Array));
     await f.store.put(keys.status(id), JSON.stringify({ ...doc, state: 'cancelled' }));
-    expect((await f.app.request(`/v1/jobs/${id}/cancel`, { method: 'POST', headers: auth(f.keys.a) })).status).toBe(409);
+    expect(
+      (await f.app.request(`/v1/jobs/${id}/cancel`, { method: 'POST', headers: auth(f.keys.a) })).status,
+    ).toBe(409);
   });
 
   it('streams progress and status events until the job ends', async () => {
@@ -275,7 +314,10 @@ describe('jobs', () => {
     await f.store.put(keys.status(id), JSON.stringify({ ...doc, state: 'succeeded' }));
     await readUntil('event: end');
     while (!(await reader.read()).done) {}
-    const events = text.split('\n').filter((l) => l.startsWith('event: ')).map((l) => l.slice(7));
+    const events = text
+      .split('\n')
+      .filter((l) => l.startsWith('event: '))
+      .map((l) => l.slice(7));
     expect(events).toEqual(['status', 'progress', 'status', 'end']);
   });
 });

@@ -34,7 +34,9 @@ describe('API keys', () => {
       const res = await f.app.request('/v1/jobs/job_abcdefgh', { headers });
       expect(res.status).toBe(401);
     }
-    expect((await f.app.request('/v1/jobs/job_abcdefgh', { headers: { 'x-api-key': unknown } })).status).toBe(401);
+    expect((await f.app.request('/v1/jobs/job_abcdefgh', { headers: { 'x-api-key': unknown } })).status).toBe(
+      401,
+    );
   });
 
   it('never logs keys, only hash-prefixed key ids', async () => {
@@ -66,7 +68,7 @@ describe('publishable keys and CORS', () => {
     await events.body?.cancel();
   });
 
-  it('are refused from other origins, without an origin, and on secret-only routes', async () => {
+  it('are refused from other origins and without an origin', async () => {
     const other = await f.app.request('/v1/preview', {
       method: 'POST',
       headers: auth(f.keys.pk, { origin: 'https://evil.example', 'content-type': 'application/json' }),
@@ -76,29 +78,59 @@ describe('publishable keys and CORS', () => {
     expect((await other.json()).error.code).toBe('origin_not_allowed');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     expect((await sampleJob(f.keys.pk)).status).toBe(403);
+  });
+
+  it('count a same-origin request without an Origin header as coming from the server itself', async () => {
+    const { id } = await (await sampleJob(f.keys.pk, origin)).json();
+    const sameOrigin = await f.app.request(`${WIDGET_ORIGIN}/v1/jobs/${id}`, {
+      headers: auth(f.keys.pk, { 'sec-fetch-site': 'same-origin' }),
+    });
+    expect(sameOrigin.status).toBe(200);
+    const crossSite = await f.app.request(`https://evil.example/v1/jobs/${id}`, {
+      headers: auth(f.keys.pk, { 'sec-fetch-site': 'same-origin' }),
+    });
+    expect((await crossSite.json()).error.code).toBe('origin_not_allowed');
+  });
+
+  it('may read results of and cancel their own jobs only', async () => {
     const { id } = await (await sampleJob(f.keys.pk, origin)).json();
     const result = await f.app.request(`/v1/jobs/${id}/result`, { headers: auth(f.keys.pk, origin) });
-    expect(result.status).toBe(403);
-    expect((await result.json()).error.code).toBe('secret_key_required');
-    expect((await f.app.request(`/v1/jobs/${id}/cancel`, { method: 'POST', headers: auth(f.keys.pk, origin) })).status).toBe(403);
+    expect(result.status).toBe(409); // queued: no outputs yet, but authorised
+    const cancel = await f.app.request(`/v1/jobs/${id}/cancel`, { method: 'POST', headers: auth(f.keys.pk, origin) });
+    expect(cancel.status).toBe(202);
+    const { id: secretJob } = await (await sampleJob(f.keys.a)).json();
+    const foreign = await f.app.request(`/v1/jobs/${secretJob}/result`, { headers: auth(f.keys.pk, origin) });
+    expect(foreign.status).toBe(404);
+    const foreignCancel = await f.app.request(`/v1/jobs/${secretJob}/cancel`, {
+      method: 'POST',
+      headers: auth(f.keys.pk, origin),
+    });
+    expect(foreignCancel.status).toBe(404);
   });
 
   it('see only their own jobs, not other jobs of the tenant; secret keys may not go in URLs', async () => {
     const { id } = await (await sampleJob(f.keys.a)).json();
-    expect((await f.app.request(`/v1/jobs/${id}`, { headers: auth(f.keys.pk, { origin: WIDGET_ORIGIN }) })).status).toBe(404);
+    expect(
+      (await f.app.request(`/v1/jobs/${id}`, { headers: auth(f.keys.pk, { origin: WIDGET_ORIGIN }) })).status,
+    ).toBe(404);
     const inUrl = await f.app.request(`/v1/jobs/${id}/events?key=${f.keys.a}`);
     expect((await inUrl.json()).error.code).toBe('secret_key_in_url');
   });
 
   it('answers preflights for listed origins and public routes only', async () => {
     const pre = (path: string, o: string) =>
-      f.app.request(path, { method: 'OPTIONS', headers: { origin: o, 'access-control-request-method': 'POST' } });
+      f.app.request(path, {
+        method: 'OPTIONS',
+        headers: { origin: o, 'access-control-request-method': 'POST' },
+      });
     const ok = await pre('/v1/preview', WIDGET_ORIGIN);
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(WIDGET_ORIGIN);
     expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
     expect((await pre('/v1/preview', 'https://evil.example')).status).toBe(403);
-    expect((await pre('/v1/models', 'https://evil.example')).headers.get('access-control-allow-origin')).toBe('*');
+    expect((await pre('/v1/models', 'https://evil.example')).headers.get('access-control-allow-origin')).toBe(
+      '*',
+    );
   });
 });
 

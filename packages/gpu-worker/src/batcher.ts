@@ -5,8 +5,9 @@
  * split back.
  *
  * When a batch runs: as soon as a group holds `maxBatch` rows, or every active client is waiting
- * (pending or already running), so a lone job never waits; otherwise after `waitMs` measured from the
- * oldest pending request (a client busy with JS work between steps gets that long to join).
+ * (pending or already running), so a lone job never waits; otherwise `waitMs` after the oldest
+ * pending request or the end of the last run, whichever is later (a client busy with JS work between
+ * steps gets that long to join).
  * Fairness: batches are filled round-robin over clients, one request per client per pass, and the
  * client that leads a batch rotates, so a job with many rows cannot starve a small one.
  * Errors: a failed packed run is retried request by request, so only the callers whose rows fail
@@ -128,6 +129,7 @@ export class BatchingBackend implements DiffAEBackend {
   #leader = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #disposed = false;
+  #lastRunEnd = Number.NEGATIVE_INFINITY;
   readonly #stats: BatcherStats = {
     runs: { encode: ZERO(), liteEncode: ZERO(), eps: ZERO(), latentEps: ZERO() },
     meanEpsRows: 0,
@@ -313,8 +315,10 @@ export class BatchingBackend implements DiffAEBackend {
       const pending = this.#pendingRequests();
       if (pending.length === 0) return;
       if (!force && !this.#readyNow()) {
+        // Measured from the oldest request, or from the last run's end when that is later: clients
+        // that just got their results get waitMs to send their next step and join this batch.
         const oldest = Math.min(...pending.map((r) => r.enqueuedAt));
-        const delay = oldest + this.#waitMs - this.#now();
+        const delay = Math.max(oldest, this.#lastRunEnd) + this.#waitMs - this.#now();
         if (delay > 0) {
           this.#armTimer(delay);
           return;
@@ -400,6 +404,7 @@ export class BatchingBackend implements DiffAEBackend {
       });
     } finally {
       const end = this.#now();
+      this.#lastRunEnd = end;
       this.#stats.busyMs += end - start;
       slot.lastEnd = this.#callers.length > 0 ? end : undefined;
       for (const r of batch) r.caller.inFlight--;

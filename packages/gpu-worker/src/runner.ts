@@ -24,8 +24,11 @@ export interface RunnerOptions {
 
 interface Running {
   jobId: string;
-  /** The newest receipt (a redelivery to this worker while the job runs replaces it). */
-  receipt: string;
+  /**
+   * Receipts of every delivery of this job that arrived while it ran (a redelivery after a lapsed
+   * visibility, or a duplicate message): heartbeats renew them all, and the outcome settles them all.
+   */
+  receipts: string[];
   done: Promise<void>;
 }
 
@@ -136,12 +139,11 @@ export class Runner {
     if (parsed === null) return;
     const already = this.#active.get(parsed.jobId);
     if (already) {
-      // Redelivered to us while still running (visibility lapsed): keep the newest receipt.
-      already.receipt = m.receipt;
+      already.receipts.push(m.receipt);
       this.#o.logger.warn('duplicate delivery of a running job', { jobId: parsed.jobId });
       return;
     }
-    const entry: Running = { jobId: parsed.jobId, receipt: m.receipt, done: Promise.resolve() };
+    const entry: Running = { jobId: parsed.jobId, receipts: [m.receipt], done: Promise.resolve() };
     this.#running.add(entry);
     this.#active.set(parsed.jobId, entry);
     entry.done = this.#execute(entry, m, parsed).finally(() => {
@@ -202,11 +204,13 @@ export class Runner {
     const { queue, visibilityTimeoutS, logger } = this.#o;
     const heartbeat = setInterval(
       () => {
-        queue
-          .changeVisibility(entry.receipt, visibilityTimeoutS)
-          .catch((err) =>
-            logger.warn('visibility heartbeat failed', { jobId: entry.jobId, ...errorFields(err) }),
-          );
+        for (const receipt of entry.receipts) {
+          queue
+            .changeVisibility(receipt, visibilityTimeoutS)
+            .catch((err) =>
+              logger.warn('visibility heartbeat failed', { jobId: entry.jobId, ...errorFields(err) }),
+            );
+        }
       },
       (visibilityTimeoutS * 1000) / 3,
     );
@@ -230,34 +234,42 @@ export class Runner {
 
   async #settle(entry: Running, m: QueueMessage, outcome: JobOutcome): Promise<void> {
     const { queue, logger } = this.#o;
-    try {
-      switch (outcome.action) {
-        case 'delete':
-          if (outcome.duplicate) this.counters.skipped++;
-          else if (outcome.state === 'succeeded') this.counters.succeeded++;
-          else if (outcome.state === 'cancelled') this.counters.cancelled++;
-          else this.counters.failed++;
-          await queue.delete(entry.receipt);
-          break;
-        case 'dead-letter':
-          this.counters.deadLettered++;
-          // Visible at once: the next receive moves it to the dead-letter queue.
-          await queue.changeVisibility(entry.receipt, 0);
-          break;
-        case 'retry': {
-          this.counters.retried++;
-          const delay = Math.min(300, Math.round(this.#o.retryBaseS * 2 ** (m.receiveCount - 1)));
-          await queue.changeVisibility(entry.receipt, delay);
-          break;
-        }
-        case 'release':
-          this.counters.released++;
-          await queue.changeVisibility(entry.receipt, 0);
-          break;
+    let apply: (receipt: string) => Promise<void>;
+    switch (outcome.action) {
+      case 'delete':
+        if (outcome.duplicate) this.counters.skipped++;
+        else if (outcome.state === 'succeeded') this.counters.succeeded++;
+        else if (outcome.state === 'cancelled') this.counters.cancelled++;
+        else this.counters.failed++;
+        apply = (r) => queue.delete(r);
+        break;
+      case 'dead-letter':
+        this.counters.deadLettered++;
+        // Visible at once: the next receive moves it to the dead-letter queue.
+        apply = (r) => queue.changeVisibility(r, 0);
+        break;
+      case 'retry': {
+        this.counters.retried++;
+        const delay = Math.min(300, Math.round(this.#o.retryBaseS * 2 ** (m.receiveCount - 1)));
+        apply = (r) => queue.changeVisibility(r, delay);
+        break;
       }
-    } catch (err) {
-      // The message will reappear after its visibility timeout; the status document decides then.
-      logger.warn('queue update failed', { jobId: entry.jobId, action: outcome.action, ...errorFields(err) });
+      case 'release':
+        this.counters.released++;
+        apply = (r) => queue.changeVisibility(r, 0);
+        break;
+    }
+    for (const receipt of entry.receipts) {
+      try {
+        await apply(receipt);
+      } catch (err) {
+        // The message reappears after its visibility timeout; the status document decides then.
+        logger.warn('queue update failed', {
+          jobId: entry.jobId,
+          action: outcome.action,
+          ...errorFields(err),
+        });
+      }
     }
   }
 }

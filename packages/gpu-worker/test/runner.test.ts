@@ -88,6 +88,7 @@ describe('Runner', () => {
     const status = await finalStatus(msg.jobId);
     expect(status.state).toBe('succeeded');
     const image = await world.store.get(keys.output(msg.jobId, 'image.png'));
+    await until('message deleted', async () => (await queue.stats()).inFlight === 0);
     await queue.send(JSON.stringify(msg)); // at-least-once: the same job again
     await until('duplicate skipped', async () => runner.counters.skipped === 1);
     await runner.stop();
@@ -187,6 +188,7 @@ describe('Runner', () => {
     await runner.stop();
     const after = world.model.batcher.stats().runs.eps;
     expect(after.rows - before.rows).toBe(10);
-    expect(after.calls - before.calls).toBeLessThan(10);
+    // 10 rows in (ideally) 5 runs of 2; allow a step or two to miss the window on a busy machine.
+    expect(after.calls - before.calls).toBeLessThanOrEqual(7);
   });
 });

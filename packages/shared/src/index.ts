@@ -16,3 +16,4 @@ export * from './tensor.ts'; // Tensor and helpers
 export * from './zod-issues.ts'; // validation message formatting
 export * from './jobs.ts'; // render-job schemas and the storage key layout
 export type * from './ports.ts'; // ObjectStore, JobQueue
+export * from './webhooks.ts'; // signed webhook delivery

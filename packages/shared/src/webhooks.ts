@@ -19,9 +19,13 @@ function toHex(bytes: ArrayBuffer): string {
 
 async function hmacHex(secret: string, message: string): Promise<string> {
   if (secret.length === 0) throw new RangeError('webhook secret must not be empty');
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   return toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
 }
 
@@ -47,7 +51,11 @@ export async function signWebhook(secret: string, body: string, timestamp: numbe
 
 export type WebhookVerification =
   | { ok: true; timestamp: number }
-  | { ok: false; reason: 'malformed_header' | 'timestamp_out_of_window' | 'signature_mismatch'; message: string };
+  | {
+      ok: false;
+      reason: 'malformed_header' | 'timestamp_out_of_window' | 'signature_mismatch';
+      message: string;
+    };
 
 export interface VerifyWebhookOptions {
   /** Unix seconds; default now. */
@@ -102,7 +110,11 @@ export async function verifyWebhook(
   }
   const expected = await hmacHex(secret, `${parsed.timestamp}.${body}`);
   if (!parsed.signatures.some((s) => constantTimeEqual(s, expected))) {
-    return { ok: false, reason: 'signature_mismatch', message: 'no v1 signature matches the body and secret' };
+    return {
+      ok: false,
+      reason: 'signature_mismatch',
+      message: 'no v1 signature matches the body and secret',
+    };
   }
   return { ok: true, timestamp: parsed.timestamp };
 }
@@ -149,7 +161,8 @@ export async function deliverWebhook(
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 1000;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`retries must be an integer >= 0, got ${retries}`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new RangeError(`retries must be an integer >= 0, got ${retries}`);
   if (!(backoffMs >= 0)) throw new RangeError(`backoffMs must be >= 0, got ${backoffMs}`);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -167,7 +180,12 @@ export async function deliverWebhook(
       });
       await response.body?.cancel().catch(() => undefined);
       if (response.ok) return { delivered: true, attempts: attempt, status: response.status };
-      last = { delivered: false, attempts: attempt, status: response.status, error: `HTTP ${response.status}` };
+      last = {
+        delivered: false,
+        attempts: attempt,
+        status: response.status,
+        error: `HTTP ${response.status}`,
+      };
       if (!retryable(response.status)) return last;
     } catch (err) {
       last = { delivered: false, attempts: attempt, error: err instanceof Error ? err.message : String(err) };

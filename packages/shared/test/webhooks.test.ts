@@ -15,7 +15,10 @@ describe('signWebhook / verifyWebhook', () => {
   it('accepts a fresh signature and refuses tampering, other secrets and replays', async () => {
     const t = 1_700_000_000;
     const header = await signWebhook(SECRET, BODY, t);
-    expect(await verifyWebhook(SECRET, BODY, header, { nowSeconds: t + 10 })).toEqual({ ok: true, timestamp: t });
+    expect(await verifyWebhook(SECRET, BODY, header, { nowSeconds: t + 10 })).toEqual({
+      ok: true,
+      timestamp: t,
+    });
     expect(await verifyWebhook(SECRET, `${BODY} `, header, { nowSeconds: t })).toMatchObject({
       ok: false,
       reason: 'signature_mismatch',
@@ -26,7 +29,9 @@ describe('signWebhook / verifyWebhook', () => {
     expect(await verifyWebhook(SECRET, BODY, header, { nowSeconds: t + 301 })).toMatchObject({
       reason: 'timestamp_out_of_window',
     });
-    expect(await verifyWebhook(SECRET, BODY, header, { nowSeconds: t + 1000, toleranceSeconds: 2000 })).toMatchObject({
+    expect(
+      await verifyWebhook(SECRET, BODY, header, { nowSeconds: t + 1000, toleranceSeconds: 2000 }),
+    ).toMatchObject({
       ok: true,
     });
   });
@@ -37,7 +42,9 @@ describe('signWebhook / verifyWebhook', () => {
     const rotated = `t=${t},v1=${'0'.repeat(64)},v1=${good}`;
     expect((await verifyWebhook(SECRET, BODY, rotated, { nowSeconds: t })).ok).toBe(true);
     for (const bad of [null, '', 'v1=abc', `t=x,v1=${good}`, `t=${t}`, `t=${t},v1=XYZ`]) {
-      expect(await verifyWebhook(SECRET, BODY, bad, { nowSeconds: t })).toMatchObject({ reason: 'malformed_header' });
+      expect(await verifyWebhook(SECRET, BODY, bad, { nowSeconds: t })).toMatchObject({
+        reason: 'malformed_header',
+      });
     }
   });
 });
@@ -59,9 +66,14 @@ describe('deliverWebhook', () => {
     );
     expect(result).toEqual({ delivered: true, attempts: 1, status: 204 });
     const headers = seen[0].init.headers as Record<string, string>;
-    const verified = await verifyWebhook(SECRET, String(seen[0].init.body), headers[WEBHOOK_SIGNATURE_HEADER], {
-      nowSeconds: 1_700_000_000,
-    });
+    const verified = await verifyWebhook(
+      SECRET,
+      String(seen[0].init.body),
+      headers[WEBHOOK_SIGNATURE_HEADER],
+      {
+        nowSeconds: 1_700_000_000,
+      },
+    );
     expect(verified.ok).toBe(true);
     expect(seen[0].init.method).toBe('POST');
   });

@@ -3,8 +3,19 @@
  * edge's `ApiError { status, code, message }` for every error answer; the element shows its message.
  */
 import { type JobSpec, type JobStatus, TERMINAL_STATES } from '@diffae/shared';
-import { createClient, type DiffaeClient, type ModelSummary as EdgeModelSummary, type ImageContentType } from '../../edge/src/client.ts';
-import { type EditorApi, EditorApiError, type ModelSummary, type PreviewRequest, type PreviewResult } from './api.ts';
+import {
+  createClient,
+  type DiffaeClient,
+  type ModelSummary as EdgeModelSummary,
+  type ImageContentType,
+} from '../../edge/src/client.ts';
+import {
+  type EditorApi,
+  EditorApiError,
+  type ModelSummary,
+  type PreviewRequest,
+  type PreviewResult,
+} from './api.ts';
 
 export interface EdgeApiOptions {
   baseUrl: string;
@@ -42,10 +53,18 @@ export function createEdgeApi(opts: EdgeApiOptions): EditorApi {
   // lets a newer slider preview abort the older request.
   const abortable = (signal: AbortSignal | undefined): DiffaeClient =>
     signal
-      ? createClient({ baseUrl: base, apiKey: opts.apiKey, fetch: (input, init) => baseFetch(input, { ...init, signal }) })
+      ? createClient({
+          baseUrl: base,
+          apiKey: opts.apiKey,
+          fetch: (input, init) => baseFetch(input, { ...init, signal }),
+        })
       : client;
 
-  async function poll(jobId: string, onStatus: (s: JobStatus) => void, signal?: AbortSignal): Promise<JobStatus> {
+  async function poll(
+    jobId: string,
+    onStatus: (s: JobStatus) => void,
+    signal?: AbortSignal,
+  ): Promise<JobStatus> {
     for (;;) {
       if (signal?.aborted) throw abortError();
       const s = await client.getJob(jobId);
@@ -88,9 +107,18 @@ export function createEdgeApi(opts: EdgeApiOptions): EditorApi {
       // The image (not its z) is sent when there is one: the server then inverts it for the stochastic
       // code (cached by image hash), so the preview keeps the photo's detail instead of seed noise.
       const target = req.image ? { image: req.image } : { z: Array.from(req.z ?? []) };
-      const res = await abortable(signal).preview({ model: req.model, edits: req.edits, format: 'base64', ...target });
+      const res = await abortable(signal).preview({
+        model: req.model,
+        edits: req.edits,
+        format: 'base64',
+        ...target,
+      });
       if (!res.preview.available) throw new EditorApiError('preview_unavailable', res.preview.reason);
-      return { png: base64ToBlob(res.preview.image, res.preview.format), z: Float32Array.from(res.z), scores: res.scores ?? {} };
+      return {
+        png: base64ToBlob(res.preview.image, res.preview.format),
+        z: Float32Array.from(res.z),
+        scores: res.scores ?? {},
+      };
     },
 
     async submitJob(spec: JobSpec, idempotencyKey) {

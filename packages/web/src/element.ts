@@ -11,13 +11,13 @@ import { h } from './dom.ts';
 import { createEdgeApi } from './edge-api.ts';
 import { Encoder } from './encode.ts';
 import { type DetailOf, type EditorEventName, emit } from './events.ts';
-import { prepareImage } from './preprocess.ts';
 import type { PanelContext } from './panels/context.ts';
 import { directionPanel } from './panels/direction.ts';
 import { editPanel } from './panels/edit.ts';
 import { samplePanel, varyPanel } from './panels/gallery.ts';
 import { interpolatePanel } from './panels/interpolate.ts';
 import { firstImage, sourcePanel } from './panels/source.ts';
+import { prepareImage } from './preprocess.ts';
 import { Store } from './state.ts';
 import { styles } from './styles.ts';
 
@@ -25,7 +25,8 @@ export const ELEMENT_NAME = 'diffae-editor';
 
 function errorInfo(err: unknown): { code: string; message: string } {
   if (err instanceof EditorApiError) return { code: err.code, message: err.message };
-  if (err instanceof Error) return { code: (err as { code?: string }).code ?? 'client_error', message: err.message };
+  if (err instanceof Error)
+    return { code: (err as { code?: string }).code ?? 'client_error', message: err.message };
   return { code: 'client_error', message: String(err) };
 }
 
@@ -90,7 +91,8 @@ export class DiffaeEditor extends HTMLElement {
       const prepared = await prepareImage(image, model.imageSize);
       const key = await api.upload(prepared.bytes, prepared.contentType);
       const outcome = await this.#encoder.encode(prepared.tensor, key);
-      if (outcome.localProblem) console.info(`diffae-editor: encoded on the server (${outcome.localProblem})`);
+      if (outcome.localProblem)
+        console.info(`diffae-editor: encoded on the server (${outcome.localProblem})`);
       const url = URL.createObjectURL(new Blob([prepared.bytes as BlobPart], { type: prepared.contentType }));
       const old = this.#store.state.source?.url;
       this.#store.update({ source: { key, url, z: outcome.z, via: outcome.via } });
@@ -115,7 +117,10 @@ export class DiffaeEditor extends HTMLElement {
     this.#body.replaceChildren(h('p', { class: 'muted' }, 'Loading model…'));
     if (!apiKey) {
       this.#body.replaceChildren();
-      this.#report(new EditorApiError('missing_key', 'set the publishable-key attribute (a pk_… key)'), 'load');
+      this.#report(
+        new EditorApiError('missing_key', 'set the publishable-key attribute (a pk_… key)'),
+        'load',
+      );
       return;
     }
     try {
@@ -145,13 +150,21 @@ export class DiffaeEditor extends HTMLElement {
         if (!model) throw new Error('the model is still loading');
         const prepared = await prepareImage(file, model.imageSize);
         const key = await api.upload(prepared.bytes, prepared.contentType);
-        return { key, url: URL.createObjectURL(new Blob([prepared.bytes as BlobPart], { type: prepared.contentType })) };
+        return {
+          key,
+          url: URL.createObjectURL(new Blob([prepared.bytes as BlobPart], { type: prepared.contentType })),
+        };
       },
     };
     const more = (title: string, panel: HTMLElement) =>
       h('details', { part: 'more' }, h('summary', {}, title), panel);
     this.#body.replaceChildren(
-      h('header', { part: 'header' }, h('h2', {}, 'DiffAE editor'), h('span', { class: 'muted' }, `${id}@${version} · ${description}`)),
+      h(
+        'header',
+        { part: 'header' },
+        h('h2', {}, 'DiffAE editor'),
+        h('span', { class: 'muted' }, `${id}@${version} · ${description}`),
+      ),
       sourcePanel(ctx, (file) => this.useImage(file)),
       editPanel(ctx),
       more('Interpolate between two images', interpolatePanel(ctx)),

@@ -60,7 +60,8 @@ export async function createLiteEncoder(model: Uint8Array, wasmBase: string): Pr
         const out = await session.run(feeds);
         const z = out[output];
         const data = await z.getData();
-        if (!(data instanceof Float32Array)) throw new Error(`lite encoder returned ${z.type}, expected float32`);
+        if (!(data instanceof Float32Array))
+          throw new Error(`lite encoder returned ${z.type}, expected float32`);
         return data;
       },
       release: () => session.release(),

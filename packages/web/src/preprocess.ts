@@ -2,7 +2,13 @@
  * Client-side preprocessing, identical to the server's: the shared PNG/JPEG decoder (Exif applied),
  * the official shorter-side resize + centre crop, then [−1, 1] float32 NCHW.
  */
-import { decodeImage, imageToTensor, resizeShorterSideCenterCrop, sniffImageFormat, type Tensor } from '@diffae/shared';
+import {
+  decodeImage,
+  imageToTensor,
+  resizeShorterSideCenterCrop,
+  sniffImageFormat,
+  type Tensor,
+} from '@diffae/shared';
 
 export const ACCEPTED_TYPES = ['image/png', 'image/jpeg'] as const;
 export type AcceptedType = (typeof ACCEPTED_TYPES)[number];
@@ -33,7 +39,9 @@ async function toPngOrJpeg(blob: Blob): Promise<{ bytes: Uint8Array; contentType
   try {
     bitmap = await createImageBitmap(blob);
   } catch {
-    throw new Error(`unsupported image: ${blob.type || 'unknown type'} could not be decoded (use PNG or JPEG)`);
+    throw new Error(
+      `unsupported image: ${blob.type || 'unknown type'} could not be decoded (use PNG or JPEG)`,
+    );
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const ctx = canvas.getContext('2d');

@@ -125,10 +125,11 @@ def generation(r):
     s = r['samples']
     parts += [''] + ([_skipped(s)] if 'skipped' in s else [
         f'Unconditional samples: latent DDIM K={s["latent_steps"]}, then render K={s["render_steps"]} '
-        f'({s["images"]} drawn, 32 shown).', '', f'![samples]({s["grid"]})'])
+        f'({s["images"]} drawn, {min(32, s["images"])} shown).', '', f'![samples]({s["grid"]})'])
     fd = r['frechet']
-    rows = [['samples vs report split', fd.get('samples_vs_split')], ['report split vs train', fd['split_vs_train']],
-            ['random-x_T decodes vs report split', fd['decodes_vs_split']]]
+    g = lambda v: '—' if v is None else f'{v:.4g}'
+    rows = [['samples vs report split', g(fd.get('samples_vs_split'))], ['report split vs train', g(fd['split_vs_train'])],
+            ['random-x_T decodes vs report split', g(fd['decodes_vs_split'])]]
     parts += ['', f'Fréchet distance on the judge\'s {fd["feature_dim"]}-d penultimate features, {fd["images"]} '
               'images per set (small sets bias the value upward; compare rows with each other).', '',
               _table(['sets', 'Fréchet distance'], rows)]

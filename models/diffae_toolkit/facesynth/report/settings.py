@@ -54,6 +54,6 @@ class ReportSettings:
 
 QUICK = ReportSettings(
     count=8, recon_steps=(5, 10), random_xt_steps=10, probe_train=64, probe_iters=50, probe_eval=16,
-    manip_amplitudes=(0.3, 1.0), manip_per_direction=2, manip_pool=16, manip_inv_steps=10,
-    manip_render_steps=10, interp_pairs=2, interp_frames=8, interp_steps=5, samples=8, sample_steps=5,
-    latent_steps=5, pixel_train=128, pixel_epochs=1, pixel_val=32, batch=16, quick=True)
+    manip_amplitudes=(0.3, 1.0), manip_per_direction=1, manip_pool=16, manip_inv_steps=5,
+    manip_render_steps=5, interp_pairs=2, interp_frames=8, interp_steps=5, samples=8, sample_steps=5,
+    latent_steps=5, pixel_train=128, pixel_epochs=1, pixel_val=32, batch=32, quick=True)

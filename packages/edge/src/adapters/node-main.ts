@@ -19,7 +19,10 @@ const server = await startEdgeServer({
   host: env.HOST ?? '127.0.0.1',
   storageUrl: env.DIFFAE_STORAGE ?? pathToFileURL(resolve(local, 'store')).href,
   queueUrl: env.DIFFAE_QUEUE ?? `sqlite://${resolve(local, 'queue.db')}`,
-  bundleDirs: (env.DIFFAE_BUNDLES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  bundleDirs: (env.DIFFAE_BUNDLES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   ...(env.DIFFAE_MODEL_ID ? { defaultModel: env.DIFFAE_MODEL_ID } : {}),
   apiKeys: env.DIFFAE_API_KEYS ?? '[]',
   ...(env.DIFFAE_LOCAL_SIGNING_SECRET ? { signingSecret: env.DIFFAE_LOCAL_SIGNING_SECRET } : {}),

@@ -31,9 +31,13 @@ export function bundleEntry(bundle: LoadedBundle, opts: NodeModelOptions = {}): 
   };
 }
 
-export async function loadBundleEntries(dirs: readonly string[], opts: NodeModelOptions = {}): Promise<ModelEntry[]> {
+export async function loadBundleEntries(
+  dirs: readonly string[],
+  opts: NodeModelOptions = {},
+): Promise<ModelEntry[]> {
   const entries: ModelEntry[] = [];
-  for (const dir of dirs) entries.push(bundleEntry(await loadBundle(dir, { verify: opts.verify ?? true }), opts));
+  for (const dir of dirs)
+    entries.push(bundleEntry(await loadBundle(dir, { verify: opts.verify ?? true }), opts));
   return entries;
 }
 

@@ -7,9 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
 import {
   createLocalStorageHandler,
   FsObjectStore,
@@ -18,6 +15,9 @@ import {
   openQueue,
   openStore,
 } from '@diffae/shared/adapters';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
 import type { JobQueue, ObjectStore } from '../../../shared/src/ports.ts';
 import { createApp, type EdgeApp } from '../app.ts';
 import type { EdgeLimits, Logger, ModelEntry } from '../deps.ts';
@@ -78,7 +78,8 @@ async function listen(fetch: (req: Request) => Response | Promise<Response>, por
 export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServer> {
   const host = opts.host ?? '127.0.0.1';
   const logger = opts.logger ?? jsonLogger({ service: 'edge' });
-  let handle: (req: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+  let handle: (req: Request) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503 });
   const { server, info } = await listen((req) => handle(req), opts.port ?? 0, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
 
@@ -86,12 +87,18 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     () => new Promise<void>((resolve) => server.close(() => resolve())),
   ];
   try {
-    const signer = new LocalSigner(opts.signingSecret ?? randomBytes(32).toString('hex'), opts.publicUrl ?? url);
+    const signer = new LocalSigner(
+      opts.signingSecret ?? randomBytes(32).toString('hex'),
+      opts.publicUrl ?? url,
+    );
     const store = opts.store ?? (await openStore(required(opts.storageUrl, 'storageUrl'), { signer }));
     if (!opts.store) closers.push(() => store.close());
     const queue = opts.queue ?? (await openQueue(required(opts.queueUrl, 'queueUrl')));
     if (!opts.queue) closers.push(() => queue.close());
-    const entries = [...(await loadBundleEntries(opts.bundleDirs ?? [], { threads: opts.threads ?? 1 })), ...(opts.models ?? [])];
+    const entries = [
+      ...(await loadBundleEntries(opts.bundleDirs ?? [], { threads: opts.threads ?? 1 })),
+      ...(opts.models ?? []),
+    ];
     const records = typeof opts.apiKeys === 'string' ? parseApiKeys(opts.apiKeys) : [...(opts.apiKeys ?? [])];
     const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
     const app = createApp({
@@ -116,7 +123,11 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
       return app.fetch(req);
     };
     for (const e of entries) if (e.dispose) closers.push(e.dispose);
-    logger.info('edge listening', { url, models: entries.map((e) => `${e.manifest.id}@${e.manifest.version}`), keys: records.length });
+    logger.info('edge listening', {
+      url,
+      models: entries.map((e) => `${e.manifest.id}@${e.manifest.version}`),
+      keys: records.length,
+    });
     return {
       url,
       app,

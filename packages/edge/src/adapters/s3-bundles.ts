@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { parseManifest } from '@diffae/shared';
 import { keys } from '../../../shared/src/jobs.ts';
 import type { ObjectStore } from '../../../shared/src/ports.ts';
+import { compareVersions } from '../registry.ts';
 
 /** The newest version under `models/{id}/` (versions compared numerically). */
 async function newestVersion(store: ObjectStore, id: string): Promise<string> {
@@ -15,12 +16,7 @@ async function newestVersion(store: ObjectStore, id: string): Promise<string> {
     for (const key of page.keys) versions.add(key.slice(prefix.length).split('/')[0]);
     cursor = page.cursor;
   } while (cursor);
-  const sorted = [...versions].sort((a, b) => {
-    const pa = a.split('.').map(Number);
-    const pb = b.split('.').map(Number);
-    for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pb[i] ?? 0) - (pa[i] ?? 0);
-    return 0;
-  });
+  const sorted = [...versions].sort((a, b) => compareVersions(b, a));
   if (!sorted[0]) throw new Error(`no bundle under ${prefix} in the store`);
   return sorted[0];
 }

@@ -21,7 +21,11 @@ export function assetHandlers(ctx: AppContext) {
       const contentType = Object.hasOwn(ORT_ASSETS, file) ? ORT_ASSETS[file] : undefined;
       const bytes = contentType && ctx.deps.assets ? await ctx.deps.assets.get(file) : null;
       if (!contentType || !bytes) {
-        throw new ApiError(404, 'not_found', `no asset ${JSON.stringify(file)} (served: ${Object.keys(ORT_ASSETS).join(', ')})`);
+        throw new ApiError(
+          404,
+          'not_found',
+          `no asset ${JSON.stringify(file)} (served: ${Object.keys(ORT_ASSETS).join(', ')})`,
+        );
       }
       let hash = hashes.get(file);
       if (!hash) {

@@ -18,7 +18,7 @@ export function fileResponse(
     'Cross-Origin-Resource-Policy': 'cross-origin',
   };
   const match = c.req.header('if-none-match');
-  if (match && match.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
+  if (match?.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
     return c.body(null, 304, headers);
   }
   return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);

@@ -8,7 +8,7 @@ import { mediaType, parseJsonBytes, parseWith, readBodyLimited, readJson } from 
 import { assertContentTypeMatches, IMAGE_CONTENT_TYPES, imageToModelInput, inspectImage } from '../images.ts';
 import { sha256Hex } from '../keys.ts';
 import { scoresOf } from '../previews.ts';
-import { encodeRequest, type EncodeResponse, previewRequest, type PreviewResponse } from '../schemas.ts';
+import { type EncodeResponse, encodeRequest, type PreviewResponse, previewRequest } from '../schemas.ts';
 import { readTenantImage } from '../stored-images.ts';
 
 function base64(bytes: Uint8Array): string {
@@ -18,7 +18,10 @@ function base64(bytes: Uint8Array): string {
 }
 
 /** The image of an encode request: the raw body, or `{ image: key }` of an upload. */
-async function encodeInput(ctx: AppContext, c: Context<AppEnv>): Promise<{ bytes: Uint8Array; model?: string }> {
+async function encodeInput(
+  ctx: AppContext,
+  c: Context<AppEnv>,
+): Promise<{ bytes: Uint8Array; model?: string }> {
   const type = mediaType(c);
   if (type === 'application/json') {
     const req = parseWith(encodeRequest, parseJsonBytes(await readBodyLimited(c, ctx.limits.maxJsonBytes)));
@@ -32,7 +35,11 @@ async function encodeInput(ctx: AppContext, c: Context<AppEnv>): Promise<{ bytes
     if (model !== undefined) parseWith(modelRef, model, 'query parameter model');
     return { bytes, ...(model ? { model } : {}) };
   }
-  throw new ApiError(415, 'unsupported_media_type', 'send an image (Content-Type image/png or image/jpeg) or JSON {"image": "<upload key>"}');
+  throw new ApiError(
+    415,
+    'unsupported_media_type',
+    'send an image (Content-Type image/png or image/jpeg) or JSON {"image": "<upload key>"}',
+  );
 }
 
 export function inferenceHandlers(ctx: AppContext) {
@@ -43,7 +50,9 @@ export function inferenceHandlers(ctx: AppContext) {
       const input = await encodeInput(ctx, c);
       const entry = modelOr404(ctx, input.model);
       const sha = await sha256Hex(input.bytes);
-      const result = await ctx.previews.encode(entry, sha, () => imageToModelInput(input.bytes, entry.manifest.imageSize, ctx.limits));
+      const result = await ctx.previews.encode(entry, sha, () =>
+        imageToModelInput(input.bytes, entry.manifest.imageSize, ctx.limits),
+      );
       const body: EncodeResponse = {
         model: { id: entry.manifest.id, version: entry.manifest.version },
         encoder: result.encoder,
@@ -62,7 +71,10 @@ export function inferenceHandlers(ctx: AppContext) {
       let image: { sha256: string; x: () => import('@diffae/shared').Tensor } | undefined;
       if (req.image !== undefined) {
         const { bytes } = await readTenantImage(ctx, c.get('caller'), req.image);
-        image = { sha256: await sha256Hex(bytes), x: () => imageToModelInput(bytes, entry.manifest.imageSize, ctx.limits) };
+        image = {
+          sha256: await sha256Hex(bytes),
+          x: () => imageToModelInput(bytes, entry.manifest.imageSize, ctx.limits),
+        };
       }
       const outcome = await ctx.previews.preview(entry, {
         ...(image ? { image } : {}),

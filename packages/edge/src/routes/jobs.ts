@@ -1,7 +1,8 @@
 /** Render jobs: submit (idempotent), status, server-sent events, result links, cancel. */
+
+import { resolveAttribute } from '@diffae/shared';
 import type { Context, Handler } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { resolveAttribute } from '@diffae/shared';
 import {
   type JobInput,
   type JobMessage,
@@ -51,12 +52,15 @@ function inputsOf(spec: JobSpec): JobInput[] {
 function checkWebhook(url: string, allowLocal: boolean): void {
   const u = new URL(url);
   const local = u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost');
-  if (u.username || u.password) throw new ApiError(400, 'invalid_webhook', 'webhook URLs must not carry credentials');
+  if (u.username || u.password)
+    throw new ApiError(400, 'invalid_webhook', 'webhook URLs must not carry credentials');
   if (u.protocol !== 'https:' && !(allowLocal && local)) {
     throw new ApiError(
       400,
       'invalid_webhook',
-      allowLocal ? 'webhook URLs must be https:// (or http://127.0.0.1 in local mode)' : 'webhook URLs must be https://',
+      allowLocal
+        ? 'webhook URLs must be https:// (or http://127.0.0.1 in local mode)'
+        : 'webhook URLs must be https://',
     );
   }
 }
@@ -66,11 +70,16 @@ function checkEdits(entry: ModelEntry, spec: JobSpec): void {
   for (const e of spec.edits) {
     if (e.attribute.startsWith(DIRECTION_PREFIX)) {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(e.attribute.slice(DIRECTION_PREFIX.length))) {
-        throw new ApiError(400, 'unknown_attribute', `custom directions are named "direction:<name>" with letters, digits, _ and -`);
+        throw new ApiError(
+          400,
+          'unknown_attribute',
+          `custom directions are named "direction:<name>" with letters, digits, _ and -`,
+        );
       }
       continue;
     }
-    if (!entry.classifier) throw new ApiError(400, 'no_classifier', `model ${entry.manifest.id} has no attribute classifier`);
+    if (!entry.classifier)
+      throw new ApiError(400, 'no_classifier', `model ${entry.manifest.id} has no attribute classifier`);
     resolveAttribute(entry.classifier, e.attribute);
   }
 }
@@ -94,7 +103,13 @@ async function checkInputs(ctx: AppContext, caller: Caller, spec: JobSpec): Prom
   }
 }
 
-function initialStatus(jobId: string, tenant: string, spec: JobSpec, entry: ModelEntry, at: string): JobStatus {
+function initialStatus(
+  jobId: string,
+  tenant: string,
+  spec: JobSpec,
+  entry: ModelEntry,
+  at: string,
+): JobStatus {
   return {
     jobId,
     tenant,
@@ -144,7 +159,11 @@ export function jobHandlers(ctx: AppContext) {
     const quota = caller.record.quota?.jobsPerDay;
     if (quota !== undefined && !ctx.deps.rateLimiter.takeJob(caller.keyId, quota, ctx.deps.clock.now())) {
       if (idempotencyKey !== undefined) await releaseIdempotencyKey(store, caller.tenant, idempotencyKey);
-      throw new ApiError(429, 'quota_exceeded', `this key may submit ${quota} jobs per day (UTC); the quota is used up`);
+      throw new ApiError(
+        429,
+        'quota_exceeded',
+        `this key may submit ${quota} jobs per day (UTC); the quota is used up`,
+      );
     }
     const submittedAt = new Date(ctx.deps.clock.now()).toISOString();
     const message: JobMessage = jobMessage.parse({
@@ -156,9 +175,13 @@ export function jobHandlers(ctx: AppContext) {
     });
     // Status first: the worker may pick the message up at once and overwrites it with `running`.
     await writeOwner(store, jobId, caller);
-    await store.put(keys.status(jobId), JSON.stringify(initialStatus(jobId, caller.tenant, spec, entry, submittedAt)), {
-      contentType: 'application/json',
-    });
+    await store.put(
+      keys.status(jobId),
+      JSON.stringify(initialStatus(jobId, caller.tenant, spec, entry, submittedAt)),
+      {
+        contentType: 'application/json',
+      },
+    );
     try {
       await queue.send(JSON.stringify(message), { dedupId: jobId });
     } catch (err) {
@@ -167,12 +190,21 @@ export function jobHandlers(ctx: AppContext) {
         state: 'failed' as const,
         error: { code: 'queue_unavailable', message: 'the job could not be queued' },
       };
-      await store.put(keys.status(jobId), JSON.stringify(failed), { contentType: 'application/json' }).catch(() => undefined);
-      if (idempotencyKey !== undefined) await releaseIdempotencyKey(store, caller.tenant, idempotencyKey).catch(() => undefined);
+      await store
+        .put(keys.status(jobId), JSON.stringify(failed), { contentType: 'application/json' })
+        .catch(() => undefined);
+      if (idempotencyKey !== undefined)
+        await releaseIdempotencyKey(store, caller.tenant, idempotencyKey).catch(() => undefined);
       logger.error('queue send failed', { jobId, error: err instanceof Error ? err.message : String(err) });
       throw new ApiError(503, 'queue_unavailable', 'the job queue is unavailable; retry later');
     }
-    logger.info('job queued', { jobId, kind: spec.kind, model: spec.model, keyId: caller.keyId, tenant: caller.tenant });
+    logger.info('job queued', {
+      jobId,
+      kind: spec.kind,
+      model: spec.model,
+      keyId: caller.keyId,
+      tenant: caller.tenant,
+    });
     return accepted(c, jobId, 'queued', false);
   };
 
@@ -211,7 +243,10 @@ export function jobHandlers(ctx: AppContext) {
           return;
         }
         if (clock.now() >= deadline) {
-          await stream.writeSSE({ event: 'end', data: JSON.stringify({ state: status?.state ?? null, reason: 'timeout' }) });
+          await stream.writeSSE({
+            event: 'end',
+            data: JSON.stringify({ state: status?.state ?? null, reason: 'timeout' }),
+          });
           return;
         }
         await clock.sleep(ctx.limits.eventsPollMs, aborted.signal).catch(() => undefined);
@@ -223,7 +258,11 @@ export function jobHandlers(ctx: AppContext) {
     const id = jobIdParam(c);
     const status = await authorizedStatus(store, c.get('caller'), id);
     if (status.state !== 'succeeded') {
-      throw new ApiError(409, 'job_not_succeeded', `job ${id} is ${status.state}; results exist only for succeeded jobs`);
+      throw new ApiError(
+        409,
+        'job_not_succeeded',
+        `job ${id} is ${status.state}; results exist only for succeeded jobs`,
+      );
     }
     if (!store.presignGet) throw new ApiError(501, 'not_supported', 'this server cannot presign downloads');
     const presignGet = store.presignGet.bind(store);
@@ -231,7 +270,13 @@ export function jobHandlers(ctx: AppContext) {
     const outputs = await Promise.all(
       status.outputs.map(async (o) => {
         const signed = await presignGet(o.key, { expiresIn });
-        return { name: o.name, contentType: o.contentType, bytes: o.bytes, url: signed.url, expiresAt: signed.expiresAt.toISOString() };
+        return {
+          name: o.name,
+          contentType: o.contentType,
+          bytes: o.bytes,
+          url: signed.url,
+          expiresAt: signed.expiresAt.toISOString(),
+        };
       }),
     );
     const body: JobResult = { id, outputs, expiresIn };
@@ -246,7 +291,9 @@ export function jobHandlers(ctx: AppContext) {
       throw new ApiError(409, 'job_finished', `job ${id} already ended (${status.state})`);
     }
     const requestedAt = new Date(ctx.deps.clock.now()).toISOString();
-    await store.put(keys.cancel(id), JSON.stringify({ requestedAt, keyId: caller.keyId }), { contentType: 'application/json' });
+    await store.put(keys.cancel(id), JSON.stringify({ requestedAt, keyId: caller.keyId }), {
+      contentType: 'application/json',
+    });
     logger.info('job cancel requested', { jobId: id, keyId: caller.keyId });
     return c.json({ id, status: status.state, cancelRequested: true as const }, 202);
   };

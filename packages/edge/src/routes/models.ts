@@ -28,13 +28,18 @@ export function modelSummary(entry: ModelEntry): ModelSummary {
   };
 }
 
-function bundleFile(ctx: AppContext, name: 'liteEncoder' | 'classifier', contentType: string): Handler<AppEnv> {
+function bundleFile(
+  ctx: AppContext,
+  name: 'liteEncoder' | 'classifier',
+  contentType: string,
+): Handler<AppEnv> {
   return async (c) => {
     const ref = c.req.param('id');
     const entry = modelOr404(ctx, ref);
     const file = entry.manifest.files[name];
     const bytes = file ? await entry.file(name) : null;
-    if (!file || !bytes) throw new ApiError(404, 'not_found', `model ${entry.manifest.id} has no ${name} file`);
+    if (!file || !bytes)
+      throw new ApiError(404, 'not_found', `model ${entry.manifest.id} has no ${name} file`);
     // Only a version-pinned URL names bytes that can never change.
     return fileResponse(c, bytes, {
       contentType,
@@ -49,7 +54,10 @@ export function modelHandlers(ctx: AppContext) {
     listModels: ((c) => {
       const models = ctx.deps.models.list().map(modelSummary);
       const fallback = ctx.deps.models.get(undefined);
-      return c.json({ models, default: fallback ? `${fallback.manifest.id}@${fallback.manifest.version}` : null });
+      return c.json({
+        models,
+        default: fallback ? `${fallback.manifest.id}@${fallback.manifest.version}` : null,
+      });
     }) as Handler<AppEnv>,
     getModel: ((c) => c.json(modelSummary(modelOr404(ctx, c.req.param('id'))))) as Handler<AppEnv>,
     getLiteEncoder: bundleFile(ctx, 'liteEncoder', 'application/octet-stream'),

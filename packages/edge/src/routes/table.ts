@@ -4,8 +4,8 @@
  * two cannot drift apart.
  */
 import type { z } from 'zod';
-import { IMAGE_CONTENT_TYPES } from '../images.ts';
 import type { Access } from '../auth.ts';
+import { IMAGE_CONTENT_TYPES } from '../images.ts';
 import * as s from '../schemas.ts';
 
 export interface RouteDoc {
@@ -151,7 +151,7 @@ export const ROUTES = [
     method: 'GET',
     path: '/v1/jobs/{id}/result',
     summary: 'Presigned download links for every output of a succeeded job',
-    access: 'secret',
+    access: 'any',
     success: { status: 200, description: 'output links', schema: s.jobResult },
     errors: [400, 403, 404, 409, 501],
   },
@@ -160,7 +160,7 @@ export const ROUTES = [
     method: 'POST',
     path: '/v1/jobs/{id}/cancel',
     summary: 'Ask the worker to stop a job',
-    access: 'secret',
+    access: 'any',
     success: { status: 202, description: 'cancellation requested', schema: s.cancelResponse },
     errors: [400, 403, 404, 409],
   },
@@ -174,5 +174,10 @@ export function honoPath(path: string): string {
 
 /** Paths that need no key (CORS answers any origin for them). */
 export function isPublicPath(path: string): boolean {
-  return path === '/openapi.json' || path.startsWith('/v1/assets/') || path === '/v1/models' || path.startsWith('/v1/models/');
+  return (
+    path === '/openapi.json' ||
+    path.startsWith('/v1/assets/') ||
+    path === '/v1/models' ||
+    path.startsWith('/v1/models/')
+  );
 }

@@ -47,7 +47,11 @@ export async function makeEdgeFixture(overrides: Partial<EdgeDeps> = {}): Promis
   const makeBundle = tinyBundleFactory(join(dir, 'models'));
   const bundleDirs = {
     preview: makeBundle(join(dir, 'bundles', 'tiny'), { id: 'tiny' }),
-    noPreview: makeBundle(join(dir, 'bundles', 'tiny-full'), { id: 'tiny-full', preview: false, liteEncoder: false }),
+    noPreview: makeBundle(join(dir, 'bundles', 'tiny-full'), {
+      id: 'tiny-full',
+      preview: false,
+      liteEncoder: false,
+    }),
   };
   const signer = new LocalSigner('test-signing-secret-0123456789', 'http://edge.test');
   const store = new FsObjectStore({ root: join(dir, 'store'), signer });
@@ -60,7 +64,10 @@ export async function makeEdgeFixture(overrides: Partial<EdgeDeps> = {}): Promis
     quota: await createApiKey('secret', 'tenant-d', { quota: { jobsPerDay: 1 } }),
   };
   const records = Object.values(made).map((m) => m.record);
-  const entries = [bundleEntry(await loadBundle(bundleDirs.preview)), bundleEntry(await loadBundle(bundleDirs.noPreview))];
+  const entries = [
+    bundleEntry(await loadBundle(bundleDirs.preview)),
+    bundleEntry(await loadBundle(bundleDirs.noPreview)),
+  ];
   const logs: LogLine[] = [];
   const deps: EdgeDeps = {
     store,

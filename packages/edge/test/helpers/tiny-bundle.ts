@@ -35,7 +35,9 @@ export function tinyBundleFactory(modelsDir: string): (dir: string, opts: TinyBu
     for (const n of names) copyFileSync(join(modelsDir, n), join(dir, n));
     const classifier = {
       attributes: TINY_ATTRIBUTES,
-      weight: TINY_ATTRIBUTES.map((_, k) => Array.from({ length: TINY_Z }, (_, i) => ((k + 1) * (i - 2)) / 10)),
+      weight: TINY_ATTRIBUTES.map((_, k) =>
+        Array.from({ length: TINY_Z }, (_, i) => ((k + 1) * (i - 2)) / 10),
+      ),
       bias: TINY_ATTRIBUTES.map((_, k) => k / 10),
       zMean: Array.from({ length: TINY_Z }, (_, i) => i / 10),
       zStd: Array.from({ length: TINY_Z }, (_, i) => 1 + i / 10),

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,18 +32,31 @@ function sourceHash(dir: string): string {
 export async function tinyBundleDir(): Promise<string> {
   const root = path.join(os.tmpdir(), `diffae-gpu-worker-fixture-${sourceHash(TOOLKIT)}`);
   const bundle = path.join(root, 'bundle');
-  if (existsSync(path.join(bundle, 'manifest.json'))) return bundle;
-  const tmp = `${root}.tmp-${randomBytes(4).toString('hex')}`;
-  await promisify(execFile)('/usr/bin/python3', ['-m', 'diffae_toolkit.parity_fixture', '--out', tmp], {
-    cwd: REPO,
-    env: { ...process.env, PYTHONPATH: path.join(REPO, 'models') },
-    timeout: 180_000,
-  });
+  const ready = () => existsSync(path.join(bundle, 'manifest.json'));
+  if (ready()) return bundle;
+  // Test files run in parallel processes: one generates (holder of the lock folder), the others wait.
+  const lock = `${root}.lock`;
   try {
-    await rename(tmp, root);
+    await mkdir(lock);
   } catch {
-    // Another test file generated it at the same time.
+    const deadline = Date.now() + 180_000;
+    while (!ready()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${bundle} (stale ${lock}?)`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return bundle;
+  }
+  const tmp = `${root}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    await promisify(execFile)('/usr/bin/python3', ['-m', 'diffae_toolkit.parity_fixture', '--out', tmp], {
+      cwd: REPO,
+      env: { ...process.env, PYTHONPATH: path.join(REPO, 'models') },
+      timeout: 180_000,
+    });
+    await rename(tmp, root);
+  } finally {
     await rm(tmp, { recursive: true, force: true });
+    await rm(lock, { recursive: true, force: true });
   }
   return bundle;
 }

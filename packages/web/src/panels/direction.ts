@@ -10,7 +10,13 @@ export const DIRECTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export function directionPanel(ctx: PanelContext): HTMLElement {
   const examples: Record<'positives' | 'negatives', UploadedImage[]> = { positives: [], negatives: [] };
   const nameId = uid('dir');
-  const name = h('input', { id: nameId, type: 'text', value: 'my_direction', maxlength: 64, pattern: DIRECTION_NAME.source });
+  const name = h('input', {
+    id: nameId,
+    type: 'text',
+    value: 'my_direction',
+    maxlength: 64,
+    pattern: DIRECTION_NAME.source,
+  });
   const go = h('button', { type: 'button', part: 'button', disabled: true }, 'Learn direction');
   const job = panelJob(ctx, 'Direction progress', go);
   const note = h('span', { class: 'muted', 'aria-live': 'polite' });

@@ -16,7 +16,9 @@ const STEP = 0.05;
 const DIRECTION_PREFIX = 'direction:';
 
 function sliderLabel(name: string): string {
-  return name.startsWith(DIRECTION_PREFIX) ? `★ ${name.slice(DIRECTION_PREFIX.length)}` : name.replace(/_/g, ' ');
+  return name.startsWith(DIRECTION_PREFIX)
+    ? `★ ${name.slice(DIRECTION_PREFIX.length)}`
+    : name.replace(/_/g, ' ');
 }
 
 export function editPanel(ctx: PanelContext): HTMLElement {
@@ -33,7 +35,11 @@ export function editPanel(ctx: PanelContext): HTMLElement {
   let renderAbort: AbortController | undefined;
 
   const renderButton = h('button', { type: 'button', part: 'button render' }, 'Render full quality');
-  const cancelButton = h('button', { type: 'button', class: 'secondary', part: 'button', hidden: true }, 'Cancel');
+  const cancelButton = h(
+    'button',
+    { type: 'button', class: 'secondary', part: 'button', hidden: true },
+    'Cancel',
+  );
   const resetButton = h('button', { type: 'button', class: 'secondary', part: 'button' }, 'Reset sliders');
   const downloadResult = downloadButton('Download PNG', () => resultLink);
   downloadResult.hidden = true;
@@ -83,7 +89,9 @@ export function editPanel(ctx: PanelContext): HTMLElement {
       setAmplitude(name, v);
     });
     inputs.set(name, input);
-    sliderBox.appendChild(h('div', { class: 'slider' }, h('label', { for: id, title: name }, sliderLabel(name)), input, out));
+    sliderBox.appendChild(
+      h('div', { class: 'slider' }, h('label', { for: id, title: name }, sliderLabel(name)), input, out),
+    );
   };
 
   const sync = (s: EditorState, prev: EditorState) => {
@@ -145,7 +153,12 @@ export function editPanel(ctx: PanelContext): HTMLElement {
         result.el.hidden = false;
         downloadResult.hidden = false;
       }
-      ctx.emit('diffae-job-done', { jobId: run.jobId, kind: 'manipulate', state: run.status.state, outputs: run.outputs });
+      ctx.emit('diffae-job-done', {
+        jobId: run.jobId,
+        kind: 'manipulate',
+        state: run.status.state,
+        outputs: run.outputs,
+      });
     } catch (err) {
       ctx.report(err, 'render');
     } finally {

@@ -14,7 +14,13 @@ function galleryOf(links: readonly ResultLink[], caption: string): HTMLElement {
     ...links.map((l, i) => {
       const button = h(
         'button',
-        { type: 'button', class: 'secondary', part: 'thumb', title: `Download ${l.name}`, style: 'padding:0;border:0' },
+        {
+          type: 'button',
+          class: 'secondary',
+          part: 'thumb',
+          title: `Download ${l.name}`,
+          style: 'padding:0;border:0',
+        },
         h('img', { src: l.url, alt: `${caption} ${i + 1}` }),
       );
       button.addEventListener('click', () => void download(l));
@@ -42,9 +48,15 @@ export function varyPanel(ctx: PanelContext): HTMLElement {
   go.addEventListener('click', async () => {
     const source = ctx.store.state.source;
     if (!source) return;
-    const spec = { kind: 'vary', model: ctx.modelRef(), input: { image: source.key }, n: clampCount(n, LIMITS.maxVariations) } as const;
+    const spec = {
+      kind: 'vary',
+      model: ctx.modelRef(),
+      input: { image: source.key },
+      n: clampCount(n, LIMITS.maxVariations),
+    } as const;
     const run = await job.run(spec, 'vary');
-    if (run) out.replaceChildren(galleryOf(outputsNamed(run.outputs, /^(variation_\d+|mean)\.png$/), 'Variation'));
+    if (run)
+      out.replaceChildren(galleryOf(outputsNamed(run.outputs, /^(variation_\d+|mean)\.png$/), 'Variation'));
   });
   return h(
     'section',
@@ -64,7 +76,10 @@ export function samplePanel(ctx: PanelContext): HTMLElement {
   const out = h('div');
   go.addEventListener('click', async () => {
     const seed = crypto.getRandomValues(new Uint32Array(1))[0];
-    const run = await job.run({ kind: 'sample', model: ctx.modelRef(), n: clampCount(n, LIMITS.maxSamples), seed }, 'sample');
+    const run = await job.run(
+      { kind: 'sample', model: ctx.modelRef(), n: clampCount(n, LIMITS.maxSamples), seed },
+      'sample',
+    );
     if (run) out.replaceChildren(galleryOf(outputsNamed(run.outputs, /^sample_\d+\.png$/), 'Sample'));
   });
   return h(

@@ -24,7 +24,13 @@ export function interpolatePanel(ctx: PanelContext): HTMLElement {
   const results = h(
     'div',
     { hidden: true },
-    h('div', { class: 'slider' }, h('label', { for: scrubId }, 'Frame'), scrub, h('output', { for: scrubId })),
+    h(
+      'div',
+      { class: 'slider' },
+      h('label', { for: scrubId }, 'Frame'),
+      scrub,
+      h('output', { for: scrubId }),
+    ),
     h('div', { class: 'images' }, frame.el, animation.el),
     h(
       'div',
@@ -41,7 +47,8 @@ export function interpolatePanel(ctx: PanelContext): HTMLElement {
   const showFrame = () => {
     const f = frames[Number(scrub.value)];
     if (f) frame.img.src = f.url;
-    (scrub.nextElementSibling as HTMLOutputElement).textContent = `${Number(scrub.value) + 1}/${frames.length}`;
+    (scrub.nextElementSibling as HTMLOutputElement).textContent =
+      `${Number(scrub.value) + 1}/${frames.length}`;
   };
   scrub.addEventListener('input', showFrame);
 
@@ -59,9 +66,19 @@ export function interpolatePanel(ctx: PanelContext): HTMLElement {
   go.addEventListener('click', async () => {
     const source = ctx.store.state.source;
     if (!source || !other) return;
-    const n = Math.min(Math.max(Math.round(Number(framesInput.value)) || 8, LIMITS.minFrames), LIMITS.maxFrames);
+    const n = Math.min(
+      Math.max(Math.round(Number(framesInput.value)) || 8, LIMITS.minFrames),
+      LIMITS.maxFrames,
+    );
     const run = await job.run(
-      { kind: 'interpolate', model: ctx.modelRef(), a: { image: source.key }, b: { image: other.key }, frames: n, animated: true },
+      {
+        kind: 'interpolate',
+        model: ctx.modelRef(),
+        a: { image: source.key },
+        b: { image: other.key },
+        frames: n,
+        animated: true,
+      },
       'interpolate',
     );
     if (!run) return;

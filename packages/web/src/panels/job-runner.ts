@@ -23,7 +23,12 @@ export function panelJob(ctx: PanelContext, label: string, button: HTMLButtonEle
           progress.update(s);
           ctx.emit('diffae-job-progress', { jobId, kind: spec.kind, state: s.state, ...s.progress });
         });
-        ctx.emit('diffae-job-done', { jobId: run.jobId, kind: spec.kind, state: run.status.state, outputs: run.outputs });
+        ctx.emit('diffae-job-done', {
+          jobId: run.jobId,
+          kind: spec.kind,
+          state: run.status.state,
+          outputs: run.outputs,
+        });
         return run;
       } catch (err) {
         ctx.report(err, during);

@@ -1,7 +1,6 @@
 /** Drop, pick or paste the image to edit. */
 import { h } from '../dom.ts';
 import type { PanelContext } from './context.ts';
-import { imageFigure } from './widgets.ts';
 
 export function firstImage(items: DataTransferItemList | FileList | null | undefined): File | undefined {
   if (!items) return undefined;
@@ -22,8 +21,6 @@ export function sourcePanel(ctx: PanelContext, useImage: (file: Blob) => Promise
     h('span', { class: 'muted' }, 'PNG or JPEG · centre-cropped to a square'),
     status,
   );
-  const original = imageFigure('Original (as the model sees it)', 'original');
-  original.el.hidden = true;
 
   const take = (file: File | Blob | undefined) => {
     if (file) void useImage(file);
@@ -51,10 +48,12 @@ export function sourcePanel(ctx: PanelContext, useImage: (file: Blob) => Promise
   });
 
   ctx.store.subscribe((s) => {
-    status.textContent = s.busy.encode ? 'Encoding…' : s.source ? `Encoded (${s.source.via})` : '';
-    original.el.hidden = !s.source;
-    if (s.source && original.img.src !== s.source.url) original.img.src = s.source.url;
+    status.textContent = s.busy.encode
+      ? 'Encoding…'
+      : s.source
+        ? `Encoded (${s.source.via}); drop another to replace it`
+        : '';
   });
 
-  return h('section', { part: 'panel source' }, h('h3', {}, 'Image'), zone, input, original.el);
+  return h('section', { part: 'panel source' }, h('h3', {}, 'Image'), zone, input);
 }
