@@ -7,7 +7,11 @@ import { encodePng } from '../../packages/shared/src/image/png.ts';
 import type { RgbImage } from '../../packages/shared/src/image/types.ts';
 import { PHOTOS_DIR } from './paths.ts';
 
-export const PHOTOS = ['imgs_align_sandy.png', 'imgs_interpolate_1_a.png', 'imgs_interpolate_1_b.png'] as const;
+export const PHOTOS = [
+  'imgs_align_sandy.png',
+  'imgs_interpolate_1_a.png',
+  'imgs_interpolate_1_b.png',
+] as const;
 const MARK = 16;
 
 const decoded = new Map<string, RgbImage>();
@@ -23,7 +27,8 @@ function photo(name: string): RgbImage {
 
 /** PNG of photo `k mod 3` with variant number `k` (0..65535) written into its top-left corner. */
 export function photoVariant(k: number): Uint8Array {
-  if (!Number.isInteger(k) || k < 0 || k > 0xffff) throw new RangeError(`variant must be an integer in 0..65535, got ${k}`);
+  if (!Number.isInteger(k) || k < 0 || k > 0xffff)
+    throw new RangeError(`variant must be an integer in 0..65535, got ${k}`);
   const base = photo(PHOTOS[k % PHOTOS.length]);
   if (base.width < MARK || base.height < MARK) throw new RangeError(`photo smaller than ${MARK} px`);
   const data = base.data.slice();

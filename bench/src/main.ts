@@ -13,7 +13,13 @@ import { flopsSection } from './sections/flops.ts';
 import { jobsSection } from './sections/jobs.ts';
 import { TorchWorker } from './torch-client.ts';
 
-export const SECTIONS: readonly Section[] = [componentsSection, jobsSection, batchingSection, edgeSection, flopsSection];
+export const SECTIONS: readonly Section[] = [
+  componentsSection,
+  jobsSection,
+  batchingSection,
+  edgeSection,
+  flopsSection,
+];
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -26,7 +32,13 @@ async function runSection(section: Section, ctx: BenchContext): Promise<SectionR
   const base = { id: section.id, title: section.title, loadAvgStart };
   try {
     const out = await section.run(ctx);
-    return { ...base, status: out.status ?? 'ok', loadAvgEnd: loadAverage(), wallMs: performance.now() - started, ...out };
+    return {
+      ...base,
+      status: out.status ?? 'ok',
+      loadAvgEnd: loadAverage(),
+      wallMs: performance.now() - started,
+      ...out,
+    };
   } catch (err) {
     process.stderr.write(`[bench] section ${section.id} failed: ${describe(err)}\n`);
     return {
@@ -42,7 +54,9 @@ async function runSection(section: Section, ctx: BenchContext): Promise<SectionR
   }
 }
 
-export async function runBench(options: BenchOptions): Promise<{ report: BenchReport; files: { json: string; md: string } }> {
+export async function runBench(
+  options: BenchOptions,
+): Promise<{ report: BenchReport; files: { json: string; md: string } }> {
   const startedAt = new Date().toISOString();
   const torch = TorchWorker.start();
   const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'diffae-bench-'));

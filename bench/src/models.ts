@@ -17,10 +17,18 @@ export interface BenchModel {
   factsMacs: { unet: number; encoder: number } | null;
 }
 
-const SPECS: Record<ModelKey, { label: string; request: Record<string, unknown>; factsMacs: BenchModel['factsMacs'] }> = {
+const SPECS: Record<
+  ModelKey,
+  { label: string; request: Record<string, unknown>; factsMacs: BenchModel['factsMacs'] }
+> = {
   default: {
     label: 'default bundle (facesynth64 small, 64 px, z 256)',
-    request: { name: 'facesynth64-small', config: 'facesynth:small', fullBundle: true, trainedBundle: TRAINED_DEFAULT_BUNDLE },
+    request: {
+      name: 'facesynth64-small',
+      config: 'facesynth:small',
+      fullBundle: true,
+      trainedBundle: TRAINED_DEFAULT_BUNDLE,
+    },
     factsMacs: null,
   },
   ffhq256: {
@@ -38,7 +46,10 @@ export function benchModel(torch: TorchWorker, key: ModelKey): Promise<BenchMode
   if (!p) {
     const spec = SPECS[key];
     p = torch
-      .request<Omit<BenchModel, 'key' | 'label' | 'factsMacs'>>('prepare', { ...spec.request, cacheDir: CACHE_DIR })
+      .request<Omit<BenchModel, 'key' | 'label' | 'factsMacs'>>('prepare', {
+        ...spec.request,
+        cacheDir: CACHE_DIR,
+      })
       .then((r) => ({ ...r, key, label: spec.label, factsMacs: spec.factsMacs }));
     p.catch(() => prepared.delete(key));
     prepared.set(key, p);

@@ -17,11 +17,12 @@ export interface Profile {
   jobs: {
     /** Step overrides for every job (null: the bundle's manifest defaults). */
     steps: { inversionSteps: number; renderSteps: number; latentSteps: number } | null;
+    reps: number;
     frames: number;
     variations: number;
     samples: number;
   };
-  batching: { concurrency: number[]; inversionSteps: number; renderSteps: number };
+  batching: { concurrency: number[]; reps: number; inversionSteps: number; renderSteps: number };
   edge: { reps: number; submits: number };
   flops: { n: number; reps: number };
 }
@@ -29,15 +30,21 @@ export interface Profile {
 export const PROFILES: Record<'quick' | 'full', Profile> = {
   quick: {
     components: { reps: 3, batches: [1, 8], ffhq256: null, webReps: 3 },
-    jobs: { steps: { inversionSteps: 10, renderSteps: 5, latentSteps: 5 }, frames: 3, variations: 2, samples: 2 },
-    batching: { concurrency: [1, 4, 8], inversionSteps: 5, renderSteps: 5 },
+    jobs: {
+      steps: { inversionSteps: 10, renderSteps: 5, latentSteps: 5 },
+      reps: 1,
+      frames: 3,
+      variations: 2,
+      samples: 2,
+    },
+    batching: { concurrency: [1, 4, 8], reps: 1, inversionSteps: 5, renderSteps: 5 },
     edge: { reps: 3, submits: 50 },
     flops: { n: 512, reps: 3 },
   },
   full: {
     components: { reps: 11, batches: [1, 8], ffhq256: { batches: [1, 8], reps: 3 }, webReps: 11 },
-    jobs: { steps: null, frames: 10, variations: 4, samples: 4 },
-    batching: { concurrency: [1, 4, 8], inversionSteps: 50, renderSteps: 20 },
+    jobs: { steps: null, reps: 3, frames: 10, variations: 4, samples: 4 },
+    batching: { concurrency: [1, 4, 8], reps: 3, inversionSteps: 50, renderSteps: 20 },
     edge: { reps: 11, submits: 200 },
     flops: { n: 2048, reps: 7 },
   },
@@ -81,10 +88,14 @@ export function parseOptions(argv: readonly string[], cores = os.availableParall
         mode = 'quick';
         break;
       case '--sections': {
-        const list = value().split(',').map((s) => s.trim());
+        const list = value()
+          .split(',')
+          .map((s) => s.trim());
         const bad = list.filter((s) => !(SECTION_IDS as readonly string[]).includes(s));
         if (bad.length > 0 || list.length === 0) {
-          throw new UsageError(`--sections takes ids from ${SECTION_IDS.join(',')}, got ${JSON.stringify(bad)}`);
+          throw new UsageError(
+            `--sections takes ids from ${SECTION_IDS.join(',')}, got ${JSON.stringify(bad)}`,
+          );
         }
         sections = SECTION_IDS.filter((s) => list.includes(s));
         break;
@@ -92,7 +103,8 @@ export function parseOptions(argv: readonly string[], cores = os.availableParall
       case '--threads': {
         const raw = value();
         threads = Number(raw);
-        if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, got ${raw}`);
+        if (!Number.isInteger(threads) || threads < 1)
+          throw new UsageError(`--threads must be a positive integer, got ${raw}`);
         break;
       }
       case '--out':
@@ -100,7 +112,8 @@ export function parseOptions(argv: readonly string[], cores = os.availableParall
         break;
       case '--stem': {
         stem = value();
-        if (!/^[A-Za-z0-9._-]+$/.test(stem)) throw new UsageError(`--stem must be a plain file name, got ${stem}`);
+        if (!/^[A-Za-z0-9._-]+$/.test(stem))
+          throw new UsageError(`--stem must be a plain file name, got ${stem}`);
         break;
       }
       default:

@@ -25,7 +25,12 @@ function configureWeb(threads: number): void {
 }
 
 /** Seeded inputs for every input of `session` with `batch` rows (t gets timesteps in 0..999). */
-function feedsFor(ort: OrtModule, session: Session, batch: number, dims: Record<string, number[]>): Record<string, unknown> {
+function feedsFor(
+  ort: OrtModule,
+  session: Session,
+  batch: number,
+  dims: Record<string, number[]>,
+): Record<string, unknown> {
   const feeds: Record<string, unknown> = {};
   session.inputNames.forEach((name, k) => {
     const shape = [batch, ...(dims[name] ?? [])];
@@ -50,7 +55,10 @@ export async function openTimedSession(
   let ort: OrtModule;
   if (runtime === 'ort-node') {
     ort = ortNode;
-    session = await ortNode.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: threads });
+    session = await ortNode.InferenceSession.create(file, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+    });
   } else {
     ort = ortWeb;
     configureWeb(threads);

@@ -86,7 +86,11 @@ export function renderMarkdown(r: BenchReport): string {
 }
 
 /** Writes `<stem>.json` and `<stem>.md` into `dir`; returns both paths. */
-export async function writeReport(r: BenchReport, dir: string, stem: string): Promise<{ json: string; md: string }> {
+export async function writeReport(
+  r: BenchReport,
+  dir: string,
+  stem: string,
+): Promise<{ json: string; md: string }> {
   await mkdir(dir, { recursive: true });
   const json = path.join(dir, `${stem}.json`);
   const md = path.join(dir, `${stem}.md`);

@@ -188,3 +188,19 @@ def test_manipulation_target_needs_all_three_and_one_hair_colour():
     per_target['Gray_Hair']['1.0'] = dict(good)
     per_target['Wearing_Hat']['1.0'] = {'flip': 0.69, 'non_target_agreement': 0.99}
     assert manipulation_at(per_target, '1.0')[0] is False
+
+
+def test_cli_options_and_split_folders(tmp_path):
+    folder = tmp_path / 'custom-2100000-4'
+    folder.mkdir()
+    np.save(folder / 'images.npy', np.zeros((4, 64, 64, 3), np.uint8))
+    assert cli.resolve_split(str(folder)) == str(folder)
+    assert cli.resolve_split('test') == 'test'
+    s = cli.settings_from(cli.parse(['--recon-steps', '10,20', '--manip-steps', '50,20', '--manip-targets',
+                                     'Eyeglasses, Wearing_Hat']))
+    assert s.recon_steps == (10, 20) and (s.manip_inv_steps, s.manip_render_steps) == (50, 20)
+    assert s.manip_targets == ('Eyeglasses', 'Wearing_Hat') and not s.quick
+    with pytest.raises(SystemExit, match='manip-steps'):
+        cli.settings_from(cli.parse(['--manip-steps', '50']))
+    with pytest.raises(ValueError, match='K=600'):
+        cli.settings_from(cli.parse(['--recon-steps', '600']))

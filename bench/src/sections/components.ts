@@ -11,7 +11,11 @@ import type { Cell, Table } from '../report.ts';
 import type { BenchContext, Component, ComponentMeasurement, Section, SectionOutput } from '../section.ts';
 import { interleaved, ratio, summarize } from '../stats.ts';
 
-const FILES: Record<Component, string> = { unet: 'unet.onnx', encoder: 'encoder.onnx', liteEncoder: 'lite_encoder.onnx' };
+const FILES: Record<Component, string> = {
+  unet: 'unet.onnx',
+  encoder: 'encoder.onnx',
+  liteEncoder: 'lite_encoder.onnx',
+};
 
 interface Geometry {
   imageSize: number;
@@ -19,14 +23,20 @@ interface Geometry {
 }
 
 async function geometry(model: BenchModel): Promise<Geometry> {
-  const manifest = JSON.parse(await readFile(path.join(model.bundleDir, 'manifest.json'), 'utf8')) as Geometry;
+  const manifest = JSON.parse(
+    await readFile(path.join(model.bundleDir, 'manifest.json'), 'utf8'),
+  ) as Geometry;
   return { imageSize: manifest.imageSize, zDim: manifest.zDim };
 }
 
 const dimsOf = (g: Geometry) => ({ x: [3, g.imageSize, g.imageSize], z: [g.zDim], t: [] });
 
 /** MACs of one call at batch 1: the facts sheet's figures for FFHQ256, macs.py for the others. */
-async function macsPerSample(ctx: BenchContext, model: BenchModel, component: 'unet' | 'encoder'): Promise<number> {
+async function macsPerSample(
+  ctx: BenchContext,
+  model: BenchModel,
+  component: 'unet' | 'encoder',
+): Promise<number> {
   if (model.factsMacs) return model.factsMacs[component];
   return (await ctx.torch.request<{ macs: number }>('macs', { model: model.key, component, batch: 1 })).macs;
 }
@@ -44,7 +54,13 @@ async function versusTorch(
   for (const component of ['unet', 'encoder'] as const) {
     const macs1 = await macsPerSample(ctx, model, component);
     for (const batch of batches) {
-      const ort = await openTimedSession('ort-node', path.join(model.bundleDir, FILES[component]), threads, batch, dimsOf(g));
+      const ort = await openTimedSession(
+        'ort-node',
+        path.join(model.bundleDir, FILES[component]),
+        threads,
+        batch,
+        dimsOf(g),
+      );
       try {
         const times = await interleaved(
           [
@@ -55,8 +71,19 @@ async function versusTorch(
         );
         const o = summarize(times['ort-node']);
         const t = summarize(times.torch);
-        for (const [runtime, ms] of [['ort-node', o], ['torch', t]] as const) {
-          measurements.push({ model: model.key, component, batch, runtime, threads, ms, macs: macs1 * batch });
+        for (const [runtime, ms] of [
+          ['ort-node', o],
+          ['torch', t],
+        ] as const) {
+          measurements.push({
+            model: model.key,
+            component,
+            batch,
+            runtime,
+            threads,
+            ms,
+            macs: macs1 * batch,
+          });
         }
         rows.push([
           model.key,
@@ -79,7 +106,6 @@ async function versusTorch(
 
 /** onnxruntime-web (1 WASM thread, the edge's setting) against onnxruntime-node on 1 thread. */
 async function webEncoders(
-  ctx: BenchContext,
   model: BenchModel,
   g: Geometry,
   reps: number,
@@ -104,7 +130,15 @@ async function webEncoders(
       );
       const w = summarize(times['ort-web']);
       const n = summarize(times['ort-node']);
-      measurements.push({ model: model.key, component, batch: 1, runtime: 'ort-web', threads: 1, ms: w, macs: null });
+      measurements.push({
+        model: model.key,
+        component,
+        batch: 1,
+        runtime: 'ort-web',
+        threads: 1,
+        ms: w,
+        macs: null,
+      });
       rows.push([model.key, component, w.median, n.median, ratio(w.median, n.median) ?? null]);
     } finally {
       await web.release();
@@ -131,7 +165,10 @@ export const componentsSection: Section = {
     const models: Record<string, unknown>[] = [];
     for (const step of plan) {
       const model = await benchModel(ctx.torch, step.key);
-      const loaded = await ctx.torch.request<{ params: number }>('load', { model: model.key, checkpoint: model.checkpoint });
+      const loaded = await ctx.torch.request<{ params: number }>('load', {
+        model: model.key,
+        checkpoint: model.checkpoint,
+      });
       models.push({ ...model, params: loaded.params });
       for (const n of model.notes) notes.push(`${model.key}: ${n}`);
       const g = await geometry(model);
@@ -139,7 +176,7 @@ export const componentsSection: Section = {
       torchRows.push(...vs.rows);
       ctx.components.push(...vs.measurements);
       if (step.key === 'default') {
-        const web = await webEncoders(ctx, model, g, profile.components.webReps);
+        const web = await webEncoders(model, g, profile.components.webReps);
         webRows.push(...web.rows);
         ctx.components.push(...web.measurements);
       }
@@ -152,7 +189,17 @@ export const componentsSection: Section = {
     const tables: Table[] = [
       {
         title: `onnxruntime-node vs PyTorch eager (${threads} thread(s), ms per call, medians)`,
-        columns: ['model', 'component', 'batch', 'ORT ms', 'torch ms', 'speed-up', 'ORT samples/s', 'torch samples/s', 'p10–p90 ORT / torch'],
+        columns: [
+          'model',
+          'component',
+          'batch',
+          'ORT ms',
+          'torch ms',
+          'speed-up',
+          'ORT samples/s',
+          'torch samples/s',
+          'p10–p90 ORT / torch',
+        ],
         rows: torchRows,
       },
       {

@@ -18,7 +18,12 @@ export const flopsSection: Section = {
     const { n, reps } = ctx.options.profile.flops;
     const threads = ctx.options.threads;
     if (ctx.components.length === 0) {
-      return { status: 'skipped', tables: [], data: {}, notes: ['needs the component timings of section 1 in the same run'] };
+      return {
+        status: 'skipped',
+        tables: [],
+        data: {},
+        notes: ['needs the component timings of section 1 in the same run'],
+      };
     }
     await ctx.torch.request('threads', { threads });
     const file = path.join(ctx.scratchDir, `matmul-${n}.onnx`);
@@ -48,7 +53,17 @@ export const flopsSection: Section = {
       .filter((m) => m.macs !== null && m.runtime !== 'ort-web')
       .map((m) => {
         const achieved = gflops(2 * (m.macs as number), m.ms.median);
-        return [m.model, m.component, m.batch, m.runtime, m.threads, (m.macs as number) / 1e9, m.ms.median, achieved, achieved / peak];
+        return [
+          m.model,
+          m.component,
+          m.batch,
+          m.runtime,
+          m.threads,
+          (m.macs as number) / 1e9,
+          m.ms.median,
+          achieved,
+          achieved / peak,
+        ];
       });
     return {
       tables: [
@@ -59,7 +74,17 @@ export const flopsSection: Section = {
         },
         {
           title: `Achieved GFLOP/s per component (2 × MACs / median time) as a fraction of the peak ${peak.toFixed(1)} GFLOP/s`,
-          columns: ['model', 'component', 'batch', 'runtime', 'threads', 'GMACs', 'median ms', 'GFLOP/s', 'fraction of peak'],
+          columns: [
+            'model',
+            'component',
+            'batch',
+            'runtime',
+            'threads',
+            'GMACs',
+            'median ms',
+            'GFLOP/s',
+            'fraction of peak',
+          ],
           rows: componentRows,
         },
       ],

@@ -41,6 +41,8 @@ export interface WorkerConfig {
   heartbeatFile: string | undefined;
   /** Warm-up network call per backend before polling. */
   warmup: boolean;
+  /** HMAC secret for completion webhooks; undefined: jobs that ask for one are not notified. */
+  webhookSecret: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -192,6 +194,7 @@ export function loadConfig(
     cancelCheckIntervalMs: r.number('DIFFAE_CANCEL_CHECK_INTERVAL_MS', 1000, 0, 600_000),
     heartbeatFile: r.string('DIFFAE_HEARTBEAT_FILE'),
     warmup: r.bool('DIFFAE_WARMUP', true),
+    webhookSecret: r.string('DIFFAE_WEBHOOK_SECRET'),
     logLevel: logLevel ?? 'info',
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -69,6 +69,7 @@ async function main(): Promise<number> {
       progressIntervalMs: config.progressIntervalMs,
       cancelCheckIntervalMs: config.cancelCheckIntervalMs,
       logger,
+      webhooks: config.webhookSecret ? { secret: config.webhookSecret } : undefined,
     },
     maxJobsInFlight: config.maxJobsInFlight,
     visibilityTimeoutS: config.visibilityTimeoutS,

@@ -2,6 +2,7 @@
  * One delivery of one job: skip it when it already ended, otherwise run its handler and write the
  * terminal status after every output. The caller (runner.ts) turns the outcome into queue actions.
  */
+
 import type { ImageLimits } from '../../shared/src/image/types.ts';
 import { type JobMessage, TERMINAL_STATES } from '../../shared/src/jobs.ts';
 import type { ObjectStore } from '../../shared/src/ports.ts';
@@ -16,6 +17,7 @@ import { ResultWriter } from './results.ts';
 import { defaultSeed } from './seeds.ts';
 import type { LoadedModel } from './sessions.ts';
 import { readStatus, StageTimer, StatusWriter } from './status.ts';
+import { notifyCompletion, type WebhookSender } from './webhook.ts';
 
 export interface JobServices {
   store: ObjectStore;
@@ -25,6 +27,7 @@ export interface JobServices {
   progressIntervalMs: number;
   cancelCheckIntervalMs: number;
   logger: Logger;
+  webhooks?: WebhookSender;
 }
 
 export type JobOutcome =
@@ -48,6 +51,16 @@ export async function processJob(
   services: JobServices,
   shutdown: AbortSignal,
 ): Promise<JobOutcome> {
+  const outcome = await runJob(d, services, shutdown);
+  if (outcome.action === 'delete' || outcome.action === 'dead-letter') {
+    const logger = services.logger.child({ jobId: d.message.jobId });
+    const final = await readStatus(services.store, d.message.jobId).catch(() => null);
+    await notifyCompletion(d.message, final, services.webhooks, logger);
+  }
+  return outcome;
+}
+
+async function runJob(d: Delivery, services: JobServices, shutdown: AbortSignal): Promise<JobOutcome> {
   const { message } = d;
   const { store } = services;
   const logger = services.logger.child({

@@ -92,7 +92,7 @@ describe('worker process', () => {
     const qFile = path.join(dir, 'term.db');
     const q = queue('term.db');
     const w = startWorker(qFile, { DIFFAE_SHUTDOWN_GRACE_S: '60' });
-    const msg = message(longJob(50));
+    const msg = message(longJob(30));
     await q.send(JSON.stringify(msg));
     await until('job running', async () => (await stateOf(msg.jobId)) === 'running');
     w.child.kill('SIGTERM');

@@ -27,6 +27,7 @@ from .pictures import Pictures
 from .settings import QUICK, ReportSettings
 
 REPORT_NAME = 'facesynth64'
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 
 
 def parse(argv):
@@ -35,13 +36,16 @@ def parse(argv):
     p.add_argument('--split', default='test', help='split name under --data, or a folder with images.npy')
     p.add_argument('--data', default=DATA_DIR, help='dataset root holding train/ and val/')
     p.add_argument('--run-dir', default=RUN_DIR)
-    p.add_argument('--out', default='docs/models')
+    p.add_argument('--out', default=os.path.join(REPO_ROOT, 'docs', 'models'),
+                   help='folder of the markdown (pictures and report.json go to <out>/facesynth64/)')
     p.add_argument('--quick', action='store_true', help='CI-size smoke run (a handful of images, K <= 10)')
     p.add_argument('--count', type=int, help='report-split images for reconstruction, decodes and FD')
     p.add_argument('--samples', type=int, help='unconditional samples')
     p.add_argument('--manip-per-direction', type=int)
     p.add_argument('--manip-targets', help='comma-separated attribute names (default: all)')
-    p.add_argument('--probe-eval', type=int)
+    p.add_argument('--probe-eval', type=int, help='report-split images the AUROC probes are scored on')
+    p.add_argument('--recon-steps', help='comma-separated K list for inferred-x_T reconstruction')
+    p.add_argument('--manip-steps', help='INV,RENDER step counts of the manipulation section')
     p.add_argument('--batch', type=int)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--threads', type=int, default=2)
@@ -49,24 +53,51 @@ def parse(argv):
     return p.parse_args(argv)
 
 
+def _ints(text, what, length=None):
+    if text is None:
+        return None
+    try:
+        values = tuple(int(v) for v in text.split(',') if v.strip())
+    except ValueError:
+        raise SystemExit(f'{what}: expected comma-separated integers, got {text!r}')
+    if not values or (length is not None and len(values) != length):
+        raise SystemExit(f'{what}: expected {length or "one or more"} integers, got {text!r}')
+    return values
+
+
 def settings_from(args):
     base = QUICK if args.quick else ReportSettings()
     targets_ = tuple(t.strip() for t in args.manip_targets.split(',') if t.strip()) if args.manip_targets else None
+    manip = _ints(args.manip_steps, '--manip-steps', 2) or (None, None)
     return base.replace(count=args.count, samples=args.samples, manip_per_direction=args.manip_per_direction,
-                        manip_targets=targets_, probe_eval=args.probe_eval, batch=args.batch)
+                        manip_targets=targets_, probe_eval=args.probe_eval, batch=args.batch,
+                        recon_steps=_ints(args.recon_steps, '--recon-steps'), manip_inv_steps=manip[0],
+                        manip_render_steps=manip[1])
+
+
+def resolve_split(split):
+    """A folder holding images.npy (e.g. a generated seed range) is used as is; otherwise a split name."""
+    if os.path.isfile(os.path.join(split, 'images.npy')):
+        return os.path.abspath(split)
+    return split
 
 
 class Sections:
-    def __init__(self):
-        self.seconds = {}
+    """Wall time and UNet image-evaluations of each section."""
+
+    def __init__(self, codes):
+        self.codes = codes
+        self.seconds, self.unet_calls = {}, {}
 
     @contextlib.contextmanager
     def timed(self, name):
-        t0 = time.time()
+        t0, calls = time.time(), self.codes.unet_calls
         print(f'[report] {name} ...', flush=True)
         yield
         self.seconds[name] = round(time.time() - t0, 2)
-        print(f'[report] {name} done in {self.seconds[name]:.1f} s', flush=True)
+        self.unet_calls[name] = self.codes.unet_calls - calls
+        print(f'[report] {name} done in {self.seconds[name]:.1f} s ({self.unet_calls[name]} UNet image-evaluations)',
+              flush=True)
 
 
 def clean_json(value):
@@ -90,7 +121,7 @@ def main(argv=None):
     device = torch.device(args.device)
     t_start = time.time()
 
-    images, labels, names = load_split(args.data, args.split)
+    images, labels, names = load_split(args.data, resolve_split(args.split))
     schema = AttributeSchema(names)
     for n in settings.manip_targets or ():
         schema.index(n)
@@ -98,7 +129,7 @@ def main(argv=None):
     pictures = Pictures(os.path.join(args.out, REPORT_NAME), REPORT_NAME)
     codes = Codes(run.net, images, device, settings.batch)
     indices = np.arange(min(settings.count, len(images)))
-    sections = Sections()
+    sections = Sections(codes)
     r = {'training': run.training, 'missing': run.missing, 'settings': settings.to_dict()}
 
     with sections.timed('reconstruction'):
@@ -116,7 +147,7 @@ def main(argv=None):
             path, schema, (train_images, train_labels), (val_images, val_labels), settings=settings,
             device=device, retrain=args.retrain_pixel_classifier)
         r['pixel_classifier'] = {'path': path, 'validation': validation, 'training': training,
-                                 'recipe': torch.load(path, map_location='cpu')['recipe']}
+                                 'recipe': training['recipe']}
     with sections.timed('decode_agreement'):
         r['decode_agreement'] = decode_agreement.run(judge_model, schema, to_unit(codes.pixels(indices)), decodes,
                                                      labels[indices], device)
@@ -136,6 +167,7 @@ def main(argv=None):
 
     r['targets'] = targets.evaluate(r)
     r['timings'] = sections.seconds
+    r['unet_calls'] = sections.unet_calls
     r['meta'] = {'command': 'python -m diffae_toolkit.facesynth.report ' + ' '.join(argv),
                  'generated': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
                  'quick': settings.quick, 'device': str(device), 'split': args.split,

@@ -145,9 +145,9 @@ def curves(r):
 
 
 def timings(r):
-    rows = [[k, v] for k, v in r['timings'].items()]
-    return '## Wall time per section\n\n' + _table(['section', 'seconds'], rows) + \
-        f'\n\nUNet image-evaluations: {r["meta"]["unet_calls"]}.'
+    rows = [[k, f'{v:.1f}', r['unet_calls'].get(k, 0)] for k, v in r['timings'].items()]
+    return '## Wall time per section\n\n' + _table(['section', 'seconds', 'UNet image-evaluations'], rows) + \
+        f'\n\nTotal UNet image-evaluations: {r["meta"]["unet_calls"]}.'
 
 
 def render(r):

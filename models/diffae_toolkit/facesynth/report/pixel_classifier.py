@@ -101,7 +101,7 @@ def load_or_train(path, schema, train, val, *, settings, device, retrain=False, 
         if state.get('recipe') == recipe:
             model = PixelClassifier(len(schema.names))
             model.load_state_dict(state['state_dict'])
-            return model.to(device).eval(), state['validation'], {**state['training'], 'cached': True}
+            return model.to(device).eval(), state['validation'], {**state['training'], 'cached': True, 'recipe': recipe}
         log(f'{path}: trained with another recipe, retraining')
     n = recipe['train_images']
     model, training = train_pixel_classifier(train[0][:n], train[1][:n], epochs=settings.pixel_epochs,
@@ -109,4 +109,4 @@ def load_or_train(path, schema, train, val, *, settings, device, retrain=False, 
     validation = validate(model, schema, val[0][:settings.pixel_val], val[1][:settings.pixel_val], device)
     atomic_save({'state_dict': {k: v.cpu() for k, v in model.state_dict().items()}, 'recipe': recipe,
                  'validation': validation, 'training': training}, path)
-    return model, validation, {**training, 'cached': False}
+    return model, validation, {**training, 'cached': False, 'recipe': recipe}

@@ -1,6 +1,5 @@
 """§1: reconstruction through inferred x_T (inversion and render with the same K) and random-x_T decodes."""
 import numpy as np
-import torch
 
 from ..metrics import psnr, ssim
 from .codes import gaussian, to_unit

@@ -29,6 +29,16 @@ function sourceHash(dir: string): string {
   return hash.digest('hex').slice(0, 12);
 }
 
+/** Fixtures of older toolkit sources, unused for an hour. */
+async function removeStaleFixtures(keep: string): Promise<void> {
+  const parent = path.dirname(keep);
+  for (const name of readdirSync(parent)) {
+    const p = path.join(parent, name);
+    if (!name.startsWith('diffae-gpu-worker-fixture-') || p === keep || name.endsWith('.lock')) continue;
+    if (Date.now() - statSync(p).mtimeMs > 3_600_000) await rm(p, { recursive: true, force: true });
+  }
+}
+
 export async function tinyBundleDir(): Promise<string> {
   const root = path.join(os.tmpdir(), `diffae-gpu-worker-fixture-${sourceHash(TOOLKIT)}`);
   const bundle = path.join(root, 'bundle');
@@ -54,6 +64,7 @@ export async function tinyBundleDir(): Promise<string> {
       timeout: 180_000,
     });
     await rename(tmp, root);
+    await removeStaleFixtures(root);
   } finally {
     await rm(tmp, { recursive: true, force: true });
     await rm(lock, { recursive: true, force: true });

@@ -41,7 +41,8 @@ export function parseCommandArgs(command: string, options: OptionSpec, argv: rea
     // parseArgs messages end with a hint about "--" that does not apply here; keep the first sentence.
     let message = (error as Error).message.split('. To specify')[0].split('\n')[0];
     const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
-    if (ambiguous) message = `${ambiguous[1]} needs a value; write a value starting with "-" as ${ambiguous[1]}=VALUE`;
+    if (ambiguous)
+      message = `${ambiguous[1]} needs a value; write a value starting with "-" as ${ambiguous[1]}=VALUE`;
     throw new CliUsageError(`${message} (see diffae ${command} --help)`);
   }
 }

@@ -2,6 +2,7 @@
 import type { OrtBackend } from '../../backends/ort-common.ts';
 import { type LoadedBundle, loadBundle, openBundleBackend } from '../bundle.ts';
 import { optionalInt, type ParsedArgs, requireString, stringOption } from './args.ts';
+import type { CliIo } from './command.ts';
 import { CliUsageError } from './errors.ts';
 
 export interface BackendChoice {
@@ -50,14 +51,18 @@ export interface Session {
 }
 
 /** Loads the bundle, opens the backend, runs `fn`, and always disposes the backend. */
-export async function withSession<T>(args: ParsedArgs, fn: (s: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  args: ParsedArgs,
+  io: CliIo,
+  fn: (s: Session) => Promise<T>,
+): Promise<T> {
   const choice = backendChoice(args);
   const bundle = await loadBundleFromArgs(args);
   const backend = await openBundleBackend(bundle, {
     runtime: choice.runtime,
     ...(choice.threads !== undefined ? { threads: choice.threads } : {}),
     ...(choice.providers !== undefined ? { providers: choice.providers } : {}),
-    logger: { warn: (message) => process.stderr.write(`warning: ${message}\n`) },
+    logger: { warn: (message) => io.err.write(`warning: ${message}\n`) },
   });
   try {
     return await fn({

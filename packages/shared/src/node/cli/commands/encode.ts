@@ -26,7 +26,7 @@ export const encodeCommand: Command = {
     const files = positionals(args, 'image file(s)', 1);
     const out = requireString(args, 'out', 'FILE.npy');
     const lite = flag(args, 'lite');
-    await withSession(args, async (session) => {
+    await withSession(args, io, async (session) => {
       if (lite && session.bundle.files.liteEncoder === undefined) {
         throw new CliUsageError(
           `bundle ${session.bundle.manifest.id} has no lite encoder (lite_encoder.onnx); drop --lite`,

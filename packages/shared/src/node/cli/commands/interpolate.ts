@@ -54,7 +54,7 @@ ${SAVE_LATENTS_HELP.replace('the codes used for the render', 'the interpolated c
     const outDir = requireString(args, 'out-dir', 'DIR');
     const gif = stringOption(args, 'gif');
     const delay = intOption(args, 'gif-delay', 100, 1, 655_350);
-    await withSession(args, async (session) => {
+    await withSession(args, io, async (session) => {
       const m = session.bundle.manifest;
       const T = m.diffusion.image.T;
       const inversionSteps = stepsOption(args, 'inversion-steps', m.defaults.inversionSteps, T);

@@ -76,7 +76,7 @@ ${SAVE_LATENTS_HELP.replace('z.npy', "z.npy (the edited z'), z-source.npy")}`,
     const edits = parseEdits(stringList(args, 'edit'));
     const kind = inputKind(args);
     const target = imageTarget(args);
-    await withSession(args, async (session) => {
+    await withSession(args, io, async (session) => {
       const { manifest: m, classifier } = session.bundle;
       if (classifier === undefined) {
         throw new CliUsageError(

@@ -40,7 +40,7 @@ ${SAVE_LATENTS_HELP}`,
   async run(args, io) {
     const files = positionals(args, 'image file(s)', 1);
     const target = imageTarget(args);
-    await withSession(args, async (session) => {
+    await withSession(args, io, async (session) => {
       const m = session.bundle.manifest;
       const T = m.diffusion.image.T;
       const inversionSteps = stepsOption(args, 'inversion-steps', m.defaults.inversionSteps, T);

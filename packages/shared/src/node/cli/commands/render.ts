@@ -52,7 +52,7 @@ ${SAVE_LATENTS_HELP}`,
       throw new CliUsageError('give exactly one of --xt FILE.npy and --seed N');
     }
     const target = imageTarget(args);
-    await withSession(args, async (session) => {
+    await withSession(args, io, async (session) => {
       const m = session.bundle.manifest;
       const steps = stepsOption(args, 'steps', m.defaults.renderSteps, m.diffusion.image.T);
       const z = await readLatents(zFile, m.zDim);

@@ -38,7 +38,7 @@ ${SAVE_LATENTS_HELP.replace('the codes used for the render', 'the sampled z (de-
     const n = intOption(args, 'n', 4, 1, 10_000);
     const seed = seedOption(args);
     const outDir = requireString(args, 'out-dir', 'DIR');
-    await withSession(args, async (session) => {
+    await withSession(args, io, async (session) => {
       const { manifest: m, latentStats } = session.bundle;
       const latent = m.diffusion.latent;
       if (latentStats === undefined || latent === undefined || m.defaults.latentSteps === undefined) {
