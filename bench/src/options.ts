@@ -29,7 +29,7 @@ export interface Profile {
 
 export const PROFILES: Record<'quick' | 'full', Profile> = {
   quick: {
-    components: { reps: 3, batches: [1, 8], ffhq256: null, webReps: 3 },
+    components: { reps: 2, batches: [1], ffhq256: null, webReps: 3 },
     jobs: {
       steps: { inversionSteps: 10, renderSteps: 5, latentSteps: 5 },
       reps: 1,
@@ -37,8 +37,8 @@ export const PROFILES: Record<'quick' | 'full', Profile> = {
       variations: 2,
       samples: 2,
     },
-    batching: { concurrency: [1, 4, 8], reps: 1, inversionSteps: 5, renderSteps: 5 },
-    edge: { reps: 3, submits: 50 },
+    batching: { concurrency: [1, 4, 8], reps: 1, inversionSteps: 3, renderSteps: 2 },
+    edge: { reps: 2, submits: 50 },
     flops: { n: 512, reps: 3 },
   },
   full: {

@@ -96,7 +96,10 @@ describe('publishable keys and CORS', () => {
     const { id } = await (await sampleJob(f.keys.pk, origin)).json();
     const result = await f.app.request(`/v1/jobs/${id}/result`, { headers: auth(f.keys.pk, origin) });
     expect(result.status).toBe(409); // queued: no outputs yet, but authorised
-    const cancel = await f.app.request(`/v1/jobs/${id}/cancel`, { method: 'POST', headers: auth(f.keys.pk, origin) });
+    const cancel = await f.app.request(`/v1/jobs/${id}/cancel`, {
+      method: 'POST',
+      headers: auth(f.keys.pk, origin),
+    });
     expect(cancel.status).toBe(202);
     const { id: secretJob } = await (await sampleJob(f.keys.a)).json();
     const foreign = await f.app.request(`/v1/jobs/${secretJob}/result`, { headers: auth(f.keys.pk, origin) });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobMessage } from '../../shared/src/jobs.ts';
-import { WEBHOOK_SIGNATURE_HEADER, verifyWebhook } from '../../shared/src/webhooks.ts';
+import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../shared/src/webhooks.ts';
 import { processJob } from '../src/process-job.ts';
 import { createWorld, type World } from './helpers/world.ts';
 

@@ -60,14 +60,24 @@ const common = {
 export const edit = z
   .object({
     attribute: z.string().min(1).max(128),
-    amplitude: finite.refine((a) => Math.abs(a) <= LIMITS.maxAmplitude, `|amplitude| must be ≤ ${LIMITS.maxAmplitude}`),
+    amplitude: finite.refine(
+      (a) => Math.abs(a) <= LIMITS.maxAmplitude,
+      `|amplitude| must be ≤ ${LIMITS.maxAmplitude}`,
+    ),
   })
   .strict();
 export type Edit = z.infer<typeof edit>;
 
-export const reconstructJob = z.object({ kind: z.literal('reconstruct'), input: jobInput, ...common }).strict();
+export const reconstructJob = z
+  .object({ kind: z.literal('reconstruct'), input: jobInput, ...common })
+  .strict();
 export const manipulateJob = z
-  .object({ kind: z.literal('manipulate'), input: jobInput, edits: z.array(edit).min(1).max(LIMITS.maxEdits), ...common })
+  .object({
+    kind: z.literal('manipulate'),
+    input: jobInput,
+    edits: z.array(edit).min(1).max(LIMITS.maxEdits),
+    ...common,
+  })
   .strict();
 export const interpolateJob = z
   .object({
@@ -80,7 +90,12 @@ export const interpolateJob = z
   })
   .strict();
 export const varyJob = z
-  .object({ kind: z.literal('vary'), input: jobInput, n: z.number().int().min(1).max(LIMITS.maxVariations), ...common })
+  .object({
+    kind: z.literal('vary'),
+    input: jobInput,
+    n: z.number().int().min(1).max(LIMITS.maxVariations),
+    ...common,
+  })
   .strict();
 export const sampleJob = z
   .object({
@@ -93,7 +108,9 @@ export const sampleJob = z
 export const directionJob = z
   .object({
     kind: z.literal('direction'),
-    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'direction names use letters, digits, _ and - (at most 64)'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'direction names use letters, digits, _ and - (at most 64)'),
     positives: z.array(jobInput).min(1).max(LIMITS.maxDirectionExamples),
     negatives: z.array(jobInput).min(1).max(LIMITS.maxDirectionExamples),
     ...common,
@@ -157,7 +174,8 @@ export const keys = {
   cancel: (jobId: string) => `results/${jobId}/cancel`,
   output: (jobId: string, name: string) => `results/${jobId}/${name}`,
   upload: (tenant: string, id: string) => `uploads/${tenant}/${id}`,
-  direction: (tenant: string, modelId: string, name: string) => `directions/${tenant}/${modelId}/${name}.json`,
+  direction: (tenant: string, modelId: string, name: string) =>
+    `directions/${tenant}/${modelId}/${name}.json`,
   // Holds z.npy and xT.npy; xT is written first, so a present z.npy means the entry is complete.
   inversionCache: (modelId: string, version: string, imageSha256: string, steps: number) =>
     `cache/${modelId}/${version}/${imageSha256}/k${steps}/`,
