@@ -1,6 +1,7 @@
 /** interpolate: n frames between two inputs (z lerp, x_T slerp); frame_XX.png and, if animated, animation.gif. */
+
+import { encodeGif } from '../../../shared/src/node/gif.ts';
 import { interpolate } from '../../../shared/src/pipelines.ts';
-import { encodeGif } from '../gif.ts';
 import { fullCodes } from './codes.ts';
 import { type JobHandler, runOptions } from './context.ts';
 import { writeImages } from './outputs.ts';
@@ -18,6 +19,6 @@ export const interpolateJob: JobHandler<'interpolate'> = async (ctx, spec) => {
   );
   await ctx.timer.time('upload', async () => {
     const frames = await writeImages(ctx, 'frame', result.images);
-    if (spec.animated) await ctx.results.put('animation.gif', encodeGif(frames), 'image/gif');
+    if (spec.animated) await ctx.results.put('animation.gif', encodeGif(frames, 100), 'image/gif');
   });
 };

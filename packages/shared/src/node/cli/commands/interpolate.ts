@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { tensorToImages } from '../../../image/convert.ts';
 import { interpolate } from '../../../pipelines.ts';
 import { sliceBatch } from '../../../tensor.ts';
+import { encodeGif } from '../../gif.ts';
 import {
   BACKEND_HELP,
   BACKEND_OPTIONS,
@@ -13,7 +14,6 @@ import {
 } from '../args.ts';
 import { type Command, helpText, pipelineOptions, saveImages, stepsOption } from '../command.ts';
 import { CliUsageError } from '../errors.ts';
-import { encodeGif } from '../gif.ts';
 import { readImageBatch } from '../io.ts';
 import { withSession } from '../session.ts';
 import { invertImages, maybeSaveLatents, SAVE_LATENTS_HELP } from './codes.ts';

@@ -1,6 +1,6 @@
 /** Animated GIF of equally sized RGB frames (gifenc: per-frame 256-colour palette, infinite loop). */
 import { createRequire } from 'node:module';
-import type { RgbImage } from '../../image/types.ts';
+import type { RgbImage } from '../image/types.ts';
 
 interface GifEncoder {
   writeFrame(

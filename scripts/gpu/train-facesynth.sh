@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One prepared GPU run for the FaceSynth64 default model (issue 3), sized to finish inside 10 minutes
+# on an H200. Run through the device tool with the packed data carried along:
+#   /usr/bin/python3 scripts/gpu/pack-facesynth-data.py --data ~/diffae-runs/data/facesynth64 --out .gpu-data
+#   (echo /.gpu-data/ >> .git/info/exclude)
+#   device run: carry [".gpu-data"], command "bash scripts/gpu/train-facesynth.sh", timeout_s 590
+# Resumes from .gpu-data/autoenc-last.pt when present (carry it back in from a previous run's $OUT).
+# Writes the resume checkpoint, logs and the exported bundle under $OUT.
+# Not yet run: no GPU machine was lent to the session that wrote it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/gpu-out}
+export DIFFAE_RUNS=/tmp/diffae-runs PYTHONPATH=models PYTHONUNBUFFERED=1
+PY=${DIFFAE_GPU_PYTHON:-python3}
+$PY -c 'import torch; assert torch.cuda.is_available(), "no CUDA torch"; print(torch.__version__, torch.cuda.get_device_name())'
+$PY - <<'PYEOF'
+import json, os, numpy as np
+root = os.path.join(os.environ['DIFFAE_RUNS'], 'data', 'facesynth64')
+for split in ('train', 'val'):
+    d = np.load(f'.gpu-data/{split}.npz')
+    folder = os.path.join(root, split); os.makedirs(folder, exist_ok=True)
+    np.save(os.path.join(folder, 'images.npy'), d['images']); np.save(os.path.join(folder, 'labels.npy'), d['labels'])
+    open(os.path.join(folder, 'attributes.json'), 'w').write(str(d['attributes']))
+PYEOF
+mkdir -p "$DIFFAE_RUNS/facesynth64/autoenc"
+[ -f .gpu-data/autoenc-last.pt ] && cp .gpu-data/autoenc-last.pt "$DIFFAE_RUNS/facesynth64/autoenc/last.pt"
+# Batch 256 (16x the CPU run) with the learning rate scaled by sqrt(16); ~6 minutes of autoencoder.
+$PY -m diffae_toolkit.facesynth.train_all --device cuda --batch 256 --lr 1.6e-3 --threads 8 \
+    --autoenc-minutes 6 --latent-steps 5000 --lite-steps 2000 --version 0.2.0 --out /tmp/gpu-bundle/facesynth64 \
+    2>&1 | tee "$OUT/train.log"
+tar -C /tmp/gpu-bundle -cf "$OUT/bundle.tar" facesynth64   # $OUT returns at most 8 files
+cp "$DIFFAE_RUNS/facesynth64/autoenc/last.pt" "$OUT/autoenc-last.pt"
+cp "$DIFFAE_RUNS/facesynth64/autoenc/log.jsonl" "$OUT/autoenc-log.jsonl"
