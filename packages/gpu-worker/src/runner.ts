@@ -32,17 +32,28 @@ interface Running {
   done: Promise<void>;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
+/**
+ * Resolves when `arm`'s callback fires or `signal` aborts, whichever comes first, and then removes its
+ * abort listener (the runner waits on one long-lived stop signal many times).
+ */
+function untilAbortedOr(signal: AbortSignal, arm: (done: () => void) => () => void = () => () => {}) {
+  return new Promise<void>((resolve) => {
+    let disarm = () => {};
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      disarm();
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    disarm = arm(done);
+    if (signal.aborted) done();
+  });
+}
+
+const sleep = (ms: number, signal: AbortSignal = new AbortController().signal) =>
+  untilAbortedOr(signal, (done) => {
+    const t = setTimeout(done, ms);
+    return () => clearTimeout(t);
   });
 
 export class Runner {
@@ -107,9 +118,9 @@ export class Runner {
     while (!stop.aborted) {
       const free = this.#o.maxJobsInFlight - this.#running.size;
       if (free <= 0) {
-        await new Promise<void>((resolve) => {
-          this.#slotFreed = resolve;
-          stop.addEventListener('abort', () => resolve(), { once: true });
+        await untilAbortedOr(stop, (done) => {
+          this.#slotFreed = done;
+          return () => {};
         });
         continue;
       }
