@@ -42,3 +42,15 @@ def encoded_split(run_dir, data_root, split, net, step, flip=False, limit=None):
     np.save(path + '.tmp.npy', z)
     os.replace(path + '.tmp.npy', path)
     return z, labels, names
+
+
+def load_latent_stage(run_dir, map_location='cpu'):
+    """The trained latent DPM: (LatentConfig, MLPSkipNet in eval mode with EMA weights, checkpoint dict)."""
+    from ..config import LatentConfig
+    from ..nets.latent import MLPSkipNet
+
+    state = torch.load(os.path.join(run_dir, 'latent', 'last.pt'), map_location=map_location)
+    latent_conf = LatentConfig.from_dict(state['latent_conf'])
+    prior = MLPSkipNet(latent_conf)
+    prior.load_state_dict(state['latent_ema'])
+    return latent_conf, prior.eval(), state

@@ -15,7 +15,7 @@ from .paths import RUN_DIR
 from ..checkpoint import ClassifierWeights, LatentStats, save_official_layout
 from ..export import export_bundle
 from ..nets import DiffAENet
-from .encoded import load_autoenc_ema
+from .encoded import load_autoenc_ema, load_latent_stage
 
 DEFAULT_STEPS = {'inversionSteps': 100, 'renderSteps': 20, 'manipulateRenderSteps': 50, 'latentSteps': 50}
 PREVIEW_STEPS = (10, 10)
@@ -24,14 +24,15 @@ PREVIEW_STEPS = (10, 10)
 def write_official_layout(run_dir, folder):
     """Returns the paths of autoenc.ckpt, latent.ckpt and cls.ckpt written into `folder`."""
     autoenc, conf, ae_state = load_autoenc_ema(run_dir)
-    latent_state = torch.load(os.path.join(run_dir, 'latent', 'last.pt'))
+    latent_conf, prior, latent_state = load_latent_stage(run_dir)
     cls_state = torch.load(os.path.join(run_dir, 'classifier', 'last.pt'))
     if latent_state['autoenc_step'] != ae_state['step'] or cls_state['autoenc_step'] != ae_state['step']:
         raise SystemExit('latent/classifier were trained on another autoencoder step: retrain them first')
+    conf = conf.with_latent(latent_conf)
     net = DiffAENet(conf)
     missing, unexpected = net.load_state_dict(autoenc.state_dict(), strict=False)
     assert not unexpected and all(k.startswith('latent_net.') for k in missing)
-    net.latent_net.load_state_dict(latent_state['latent_ema'])
+    net.latent_net.load_state_dict(prior.state_dict())
     stats = LatentStats(conds_mean=latent_state['conds_mean'], conds_std=latent_state['conds_std'])
     classifier = ClassifierWeights(weight=cls_state['weight'], bias=cls_state['bias'],
                                    conds_mean=cls_state['conds_mean'], conds_std=cls_state['conds_std'],

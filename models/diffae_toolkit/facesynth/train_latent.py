@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from .paths import DATA_DIR, RUN_DIR
 from .. import reference
+from ..config import LatentConfig
 from ..nets.latent import MLPSkipNet
 from .common import Ema, JsonlLog, atomic_save
 from .encoded import encoded_split, load_autoenc_ema
@@ -27,6 +28,8 @@ def main(argv=None):
     p.add_argument('--ema', type=float, default=0.999)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--layers', type=int, default=6)
+    p.add_argument('--hidden', type=int, default=512, help='MLP width (official: 2048 for z width 512)')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -37,7 +40,8 @@ def main(argv=None):
     std = z.std(0, ddof=1)  # unbiased, as the official conds_std
     zn = torch.from_numpy((z - mean) / std).float()
 
-    latent = MLPSkipNet(conf.latent)
+    latent_conf = LatentConfig(num_layers=args.layers, hidden=args.hidden, z_dim=conf.z_dim)
+    latent = MLPSkipNet(latent_conf)
     opt = torch.optim.AdamW(latent.parameters(), lr=args.lr, weight_decay=0.01)
     ema = Ema(latent, args.ema)
     alpha_bar = torch.from_numpy(np.cumprod(1.0 - reference.betas('const0.008'))).float()
@@ -62,7 +66,7 @@ def main(argv=None):
             log.write(event='train', step=step, loss=running / 500, seconds=time.time() - t0)
             print(f'latent step {step} loss {running / 500:.4f}', flush=True)
             running = 0.0
-    atomic_save({'latent_ema': ema.model.state_dict(), 'conds_mean': torch.from_numpy(mean),
+    atomic_save({'latent_ema': ema.model.state_dict(), 'latent_conf': latent_conf.to_dict(), 'conds_mean': torch.from_numpy(mean),
                  'conds_std': torch.from_numpy(std), 'autoenc_step': ae_state['step'], 'steps': args.steps,
                  'seconds': time.time() - t0}, os.path.join(args.run_dir, 'latent', 'last.pt'))
 

@@ -6,7 +6,7 @@ from typing import Optional, Tuple
 import torch
 
 from ...nets.latent import MLPSkipNet
-from ..encoded import load_autoenc_ema
+from ..encoded import load_autoenc_ema, load_latent_stage
 
 
 @dataclass
@@ -66,12 +66,8 @@ def load_run(run_dir, device):
     latent_path = _stage_path(run_dir, 'latent')
     if not os.path.exists(latent_path):
         missing['latent'] = f'{latent_path} not found'
-    elif conf.latent is None:
-        missing['latent'] = 'the autoencoder config has no latent section'
     else:
-        s = torch.load(latent_path, map_location='cpu')
-        prior = MLPSkipNet(conf.latent)
-        prior.load_state_dict(s['latent_ema'])
+        _, prior, s = load_latent_stage(run_dir)
         latent = LatentPrior(prior.eval().to(device), s['conds_mean'].float(), s['conds_std'].float())
         if _stale(s, training['step']):
             missing['latent_stale'] = f'latent trained on autoencoder step {s["autoenc_step"]}, not {training["step"]}'
