@@ -27,7 +27,9 @@ export interface Profile {
   flops: { n: number; reps: number };
 }
 
-export const PROFILES: Record<'quick' | 'full', Profile> = {
+export type ProfileName = 'quick' | 'standard' | 'full';
+
+export const PROFILES: Record<ProfileName, Profile> = {
   quick: {
     components: { reps: 2, batches: [1], ffhq256: null, webReps: 3 },
     jobs: {
@@ -41,6 +43,14 @@ export const PROFILES: Record<'quick' | 'full', Profile> = {
     edge: { reps: 2, submits: 50 },
     flops: { n: 512, reps: 3 },
   },
+  // About 15 minutes on 2 idle cores: every section, FFHQ256 at batch 1 only, the bundle's own step counts.
+  standard: {
+    components: { reps: 5, batches: [1, 8], ffhq256: { batches: [1], reps: 3 }, webReps: 7 },
+    jobs: { steps: null, reps: 1, frames: 10, variations: 4, samples: 4 },
+    batching: { concurrency: [1, 4, 8], reps: 1, inversionSteps: 20, renderSteps: 10 },
+    edge: { reps: 7, submits: 200 },
+    flops: { n: 1024, reps: 5 },
+  },
   full: {
     components: { reps: 11, batches: [1, 8], ffhq256: { batches: [1, 8], reps: 3 }, webReps: 11 },
     jobs: { steps: null, reps: 3, frames: 10, variations: 4, samples: 4 },
@@ -51,7 +61,7 @@ export const PROFILES: Record<'quick' | 'full', Profile> = {
 };
 
 export interface BenchOptions {
-  mode: 'quick' | 'full';
+  mode: ProfileName;
   sections: SectionId[];
   /** onnxruntime intraOpNumThreads = torch.set_num_threads. */
   threads: number;
@@ -63,6 +73,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [--quick] [--sections 1,2,3,4,5] [--threads N] [--out DIR] [--stem NAME]
   --quick      CI size (seconds): small repetition counts, FFHQ256 skipped, few steps
+  --profile    quick | standard (~15 min: FFHQ256 at batch 1 only) | full (default; about an hour)
   --sections   which sections to run (default: all); 5 needs 1 in the same run
   --threads    onnxruntime intraOpNumThreads and torch.set_num_threads (default: all cores)
   --out        results folder (default bench/results)
@@ -71,7 +82,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--sections 1,2,3,4,5] [
 export class UsageError extends Error {}
 
 export function parseOptions(argv: readonly string[], cores = os.availableParallelism()): BenchOptions {
-  let mode: 'quick' | 'full' = 'full';
+  let mode: ProfileName = 'full';
   let sections: SectionId[] = [...SECTION_IDS];
   let threads = cores;
   let outDir = RESULTS_DIR;
@@ -87,6 +98,13 @@ export function parseOptions(argv: readonly string[], cores = os.availableParall
       case '--quick':
         mode = 'quick';
         break;
+      case '--profile': {
+        const name = value();
+        if (!(name in PROFILES))
+          throw new UsageError(`--profile is one of ${Object.keys(PROFILES).join(', ')}, got ${name}`);
+        mode = name as ProfileName;
+        break;
+      }
       case '--sections': {
         const list = value()
           .split(',')

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MachineInfo } from './machine.ts';
+import type { ProfileName } from './options.ts';
 
 export type Cell = string | number | null;
 
@@ -30,7 +31,7 @@ export interface SectionResult {
 
 export interface BenchReport {
   schemaVersion: 1;
-  mode: 'quick' | 'full';
+  mode: ProfileName;
   startedAt: string;
   finishedAt: string;
   machine: MachineInfo;
