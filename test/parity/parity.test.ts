@@ -12,9 +12,10 @@
  *   so a 1e-6 difference can grow by orders of magnitude over the loop (chaotic amplification, not a bug:
  *   the per-step check above shows every single step agrees). Loops are therefore held to a looser bound,
  *   and the same render with the clamp disabled is held to a tighter one.
- * - fp16 storage: the fixture has no references computed from fp16-rounded weights, so fp16 bundles are
- *   only checked loosely against the float32 reference (weight rounding ~5e-4 relative per weight).
- *   Sampling loops are not compared for fp16 beyond that loose bound.
+ * - fp16 storage: per network call, the fp16 bundle is held to the float32 tolerance against references
+ *   the fixture computes with the weights rounded to float16 (what the bundle stores), which proves the
+ *   Cast-after-initializer graph computes in float32. Against the float32 reference it is only checked
+ *   loosely (weight rounding ~5e-4 relative per weight), and so are its sampling loops.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrtBackend } from '../../packages/shared/src/backends/ort-common.ts';
@@ -62,6 +63,9 @@ const TOLERANCES: Record<string, [number, number]> = {
   'encoder z': PER_CALL,
   'unet eps (per call)': PER_CALL,
   'latent eps (per call)': PER_CALL,
+  'fp16-weight reference: encoder z': [PER_CALL[0], PER_CALL[0]],
+  'fp16-weight reference: unet eps': [PER_CALL[0], PER_CALL[0]],
+  'fp16-weight reference: latent eps': [PER_CALL[0], PER_CALL[0]],
   'inversion K=2 step eps': PER_CALL,
   'inversion K=10 step eps': PER_CALL,
   'inversion K=2 per-step x': PER_STEP,
@@ -123,7 +127,8 @@ describe.skipIf(missing !== undefined)('parity with the Python reference sampler
       console.log(`parity max-abs errors vs the Python reference (! = over tolerance)\n${report.table()}`);
       report.write(`${REPO_ROOT}/test-artifacts/parity.json`, {
         fixture: fx ? { config: fx.doc.config, seed: fx.doc.seed, imageSize: fx.doc.imageSize } : undefined,
-        fp16Note: 'fp16 bundles are compared with the float32 reference (no fp16-rounded reference exists)',
+        fp16Note:
+          'fp16 bundles: per call against fp16-rounded-weight references (tight), loops against float32 (loose)',
       });
     }
     fx?.remove();
@@ -195,6 +200,23 @@ describe.skipIf(missing !== undefined)('parity with the Python reference sampler
           latentCalls.push([await latentEps(arr(c.x), arr(c.t).data), arr(c.eps)]);
         compareAll('latent eps (per call)', latentCalls);
       });
+
+      if (dtype === 'float16') {
+        it('fp16 storage computes in float32: per call against the fp16-rounded-weight references', async () => {
+          const e = fx.cases.encode;
+          compare('fp16-weight reference: encoder z', await backend.encode(arr(e.x)), arr(e.zFp16Weights));
+          const calls = [];
+          for (const c of fx.cases.eps)
+            calls.push([await backend.eps(arr(c.x), arr(c.t).data, arr(c.z)), arr(c.epsFp16Weights)]);
+          compareAll('fp16-weight reference: unet eps', calls);
+          const latentEps = backend.latentEps?.bind(backend);
+          if (!latentEps) throw new Error('the parity bundle has a latent net');
+          const latentCalls = [];
+          for (const c of fx.cases.latentEps)
+            latentCalls.push([await latentEps(arr(c.x), arr(c.t).data), arr(c.epsFp16Weights)]);
+          compareAll('fp16-weight reference: latent eps', latentCalls);
+        });
+      }
 
       for (const K of [2, 10]) {
         it(`inversion K=${K}: per step and x_T`, async () => {
