@@ -54,3 +54,19 @@ def test_autoencoder_training_resumes(tmp_path):
     assert changed
     log = [json.loads(line) for line in open(os.path.join(run, 'autoenc', 'log.jsonl'))]
     assert any(r['event'] == 'probe' for r in log)
+
+
+def test_ema_decay_warms_up_then_caps():
+    from diffae_toolkit.facesynth.common import Ema
+
+    model = torch.nn.Linear(2, 2)
+    ema = Ema(model, 0.999)
+    initial = ema.model.weight.clone()
+    assert ema.current_decay() == pytest.approx(0.1)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    ema.update(model)
+    assert torch.allclose(ema.model.weight, 0.1 * initial + 0.9)
+    assert ema.current_decay() == pytest.approx(2 / 11)
+    ema.updates = 100_000
+    assert ema.current_decay() == 0.999

@@ -10,16 +10,26 @@ import torch
 
 
 class Ema:
+    """Exponential moving average of the weights. The decay warms up as min(decay, (1+n)/(10+n)) over the
+    n updates so far, so a short run's average is not dominated by the initial weights (at a fixed 0.999,
+    60% of the average is still the initialisation after 500 steps)."""
+
     def __init__(self, model, decay):
         self.decay = decay
+        self.updates = 0
         self.model = copy.deepcopy(model).eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
 
+    def current_decay(self):
+        return min(self.decay, (1 + self.updates) / (10 + self.updates))
+
     @torch.no_grad()
     def update(self, model):
+        decay = self.current_decay()
+        self.updates += 1
         for ema_p, p in zip(self.model.parameters(), model.parameters()):
-            ema_p.mul_(self.decay).add_(p.detach(), alpha=1 - self.decay)
+            ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay)
         for ema_b, b in zip(self.model.buffers(), model.buffers()):
             ema_b.copy_(b)
 

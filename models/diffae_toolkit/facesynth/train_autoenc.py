@@ -100,6 +100,7 @@ def main(argv=None):
     if state is not None:
         net.load_state_dict(state['net'])
         ema.model.load_state_dict(state['ema'])
+        ema.updates = state.get('ema_updates', state['step'])
         opt.load_state_dict(state['opt'])
         sampler.load_state(state['sampler'])
         torch.set_rng_state(state['torch_rng'])
@@ -119,6 +120,7 @@ def main(argv=None):
     def save():
         atomic_save({'net': net.state_dict(), 'ema': ema.model.state_dict(), 'opt': opt.state_dict(),
                      'sampler': sampler.state(), 'torch_rng': torch.get_rng_state(), 'step': step,
+                     'ema_updates': ema.updates,
                      'samples': samples, 'compute_seconds': compute_s, 'conf': conf.to_dict()}, ckpt_path)
 
     while not timer.expired() and (args.max_samples is None or samples < args.max_samples):
