@@ -50,6 +50,9 @@ def parse(argv):
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--retrain-pixel-classifier', action='store_true')
+    p.add_argument('--pixel-train', type=int, help='TRAIN images for the pixel classifier (the judge)')
+    p.add_argument('--pixel-epochs', type=int)
+    p.add_argument('--probe-train', type=int, help='encoded TRAIN images for the linear probe')
     return p.parse_args(argv)
 
 
@@ -72,7 +75,8 @@ def settings_from(args):
     return base.replace(count=args.count, samples=args.samples, manip_per_direction=args.manip_per_direction,
                         manip_targets=targets_, probe_eval=args.probe_eval, batch=args.batch,
                         recon_steps=_ints(args.recon_steps, '--recon-steps'), manip_inv_steps=manip[0],
-                        manip_render_steps=manip[1])
+                        manip_render_steps=manip[1], pixel_train=args.pixel_train,
+                        pixel_epochs=args.pixel_epochs, probe_train=args.probe_train)
 
 
 def resolve_split(split):
