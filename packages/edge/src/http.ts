@@ -1,6 +1,6 @@
 /** Request-body helpers: size limits, content types and JSON validation, all failing with ApiError. */
 
-import { formatIssues } from '@diffae/shared';
+import { formatIssues, readStreamLimited } from '@diffae/shared';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError } from './errors.ts';
@@ -13,28 +13,7 @@ export function mediaType(c: Context): string {
 export async function readBodyLimited(c: Context, maxBytes: number): Promise<Uint8Array> {
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > maxBytes) throw bodyTooLarge(maxBytes);
-  const body = c.req.raw.body;
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw bodyTooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return readStreamLimited(c.req.raw.body, maxBytes, () => bodyTooLarge(maxBytes));
 }
 
 function bodyTooLarge(maxBytes: number): ApiError {

@@ -14,6 +14,7 @@ export type * from './ports.ts'; // ObjectStore, JobQueue
 export * from './prng.ts'; // seeded noise
 export * from './sampler.ts'; // batched DDIM loop, progress, cancellation
 export * from './schedule.ts'; // schedules and respacing
+export * from './streams.ts'; // bounded body reading
 export * from './tensor.ts'; // Tensor and helpers
 export * from './webhooks.ts'; // signed webhook delivery
 export * from './zod-issues.ts'; // validation message formatting

@@ -4,7 +4,9 @@
  * GET/HEAD stream the object; PUT stores the body atomically after checking the signed content type and
  * size limit. Errors answer with a JSON `{ error: { code, message } }` body.
  */
+
 import type { ObjectStore } from '../ports.ts';
+import { readStreamLimited } from '../streams.ts';
 import { StorageError } from './errors.ts';
 import type { LocalSigner } from './local-signer.ts';
 
@@ -24,31 +26,12 @@ function errorResponse(err: unknown): Response {
   return Response.json({ error: { code: e.code, message: e.message } }, { status: STATUS[e.code] ?? 500 });
 }
 
-async function readLimited(
-  body: ReadableStream<Uint8Array> | null,
-  maxBytes: number | undefined,
-): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (maxBytes !== undefined && total > maxBytes) {
-      await reader.cancel();
-      throw new StorageError('too_large', `upload is larger than the signed limit of ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number | undefined) {
+  return readStreamLimited(
+    body,
+    maxBytes,
+    () => new StorageError('too_large', `upload is larger than the signed limit of ${maxBytes} bytes`),
+  );
 }
 
 export function createLocalStorageHandler(
