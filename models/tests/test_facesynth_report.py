@@ -56,7 +56,8 @@ def _write_run(run_dir):
         f.write(json.dumps({'event': 'probe', 'step': 200, 'probe_z_gap': 0.01}) + '\n')
     os.makedirs(os.path.join(run_dir, 'latent'))
     stats = {'conds_mean': torch.randn(16), 'conds_std': torch.rand(16) + 0.5}
-    torch.save({'latent_ema': MLPSkipNet(conf.latent).state_dict(), 'autoenc_step': 300, **stats},
+    torch.save({'latent_ema': MLPSkipNet(conf.latent).state_dict(), 'latent_conf': conf.latent.to_dict(),
+                'autoenc_step': 300, **stats},
                os.path.join(run_dir, 'latent', 'last.pt'))
     os.makedirs(os.path.join(run_dir, 'classifier'))
     torch.save({'weight': torch.randn(len(NAMES), 16), 'bias': torch.zeros(len(NAMES)), 'attributes': NAMES,
