@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ddimKernelOutput } from './ddim-kernel.ts';
 import { loadAverage, machineInfo, type TorchVersions } from './machine.ts';
 import { type BenchOptions, parseOptions, USAGE, UsageError } from './options.ts';
 import { type BenchReport, type SectionResult, writeReport } from './report.ts';
@@ -19,6 +20,11 @@ export const SECTIONS: readonly Section[] = [
   batchingSection,
   edgeSection,
   flopsSection,
+  {
+    id: '6',
+    title: 'DDIM update between network calls: JS loop against the wasm SIMD kernel',
+    run: (ctx) => ddimKernelOutput(ctx.options.mode === 'quick' ? 3 : 15),
+  },
 ];
 
 function describe(err: unknown): string {

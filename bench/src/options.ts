@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RESULTS_DIR } from './paths.ts';
 
-export const SECTION_IDS = ['1', '2', '3', '4', '5'] as const;
+export const SECTION_IDS = ['1', '2', '3', '4', '5', '6'] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 export interface Profile {
@@ -71,7 +71,7 @@ export interface BenchOptions {
   profile: Profile;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--sections 1,2,3,4,5] [--threads N] [--out DIR] [--stem NAME]
+export const USAGE = `usage: npm run bench -- [--quick] [--sections 1,2,3,4,5,6] [--threads N] [--out DIR] [--stem NAME]
   --quick      CI size (seconds): small repetition counts, FFHQ256 skipped, few steps
   --profile    quick | standard (~15 min: FFHQ256 at batch 1 only) | full (default; about an hour)
   --sections   which sections to run (default: all); 5 needs 1 in the same run

@@ -6,6 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { RunRecord } from '../../packages/gpu-worker/src/batcher.ts';
 import { InversionCache } from '../../packages/gpu-worker/src/inversion-cache.ts';
 import { silentLogger } from '../../packages/gpu-worker/src/log.ts';
 import { Runner } from '../../packages/gpu-worker/src/runner.ts';
@@ -22,6 +23,8 @@ export interface RigOptions {
   maxBatch: number;
   maxJobsInFlight: number;
   batchWaitMs?: number;
+  /** Observer of every network run of the batcher. */
+  onRun?: (run: RunRecord) => void;
 }
 
 export interface JobTiming {
@@ -140,6 +143,7 @@ export class WorkerRig {
         maxBatch: o.maxBatch,
         batchWaitMs: o.batchWaitMs ?? 2,
         warmup: true,
+        ...(o.onRun && { onRun: o.onRun }),
       },
       silentLogger,
     );

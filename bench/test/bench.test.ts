@@ -38,7 +38,7 @@ describe('npm run bench -- --quick', () => {
     expect(report.machine.onnxruntimeNode).toMatch(/^\d+\.\d+/);
     expect(report.machine.loadAvgStart).toHaveLength(3);
     expect(report.machine.gitCommit).toMatch(/^[0-9a-f]{40}$|^unknown$/);
-    expect(report.sections.map((s) => s.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect(report.sections.map((s) => s.id)).toEqual(['1', '2', '3', '4', '5', '6']);
     for (const s of report.sections) {
       expect({ id: s.id, status: s.status, error: s.error }).toEqual({
         id: s.id,
@@ -58,5 +58,9 @@ describe('npm run bench -- --quick', () => {
     expect(new Set(components.map((m) => m.runtime))).toEqual(new Set(['ort-node', 'torch', 'ort-web']));
     for (const m of components) expect(m.ms.median).toBeGreaterThan(0);
     expect(report.sections[1].data.editRatio).toBeGreaterThan(0);
+    const batching = report.sections[2].data.results as { batched: { epsGaps: number[]; epsRunMs: number[] } }[];
+    expect(batching[0].batched.epsGaps.length).toBeGreaterThan(0);
+    expect(batching[0].batched.epsGaps.length).toBe(batching[0].batched.epsRunMs.length);
+    expect(report.sections[5].data).toHaveProperty('kernel', 'wasm-simd');
   });
 });

@@ -42,7 +42,7 @@ describe('options', () => {
     expect(parseOptions([], 2)).toMatchObject({
       mode: 'full',
       threads: 2,
-      sections: ['1', '2', '3', '4', '5'],
+      sections: ['1', '2', '3', '4', '5', '6'],
     });
     expect(() => parseOptions(['--sections', '7'])).toThrow(UsageError);
     expect(() => parseOptions(['--threads', '0'])).toThrow(/positive integer/);

@@ -58,34 +58,44 @@ export const jobsSection: Section = {
         : {};
       let variant = 0;
       const fresh = async () => rig.upload(`v${variant}.png`, photoVariant(variant++));
-      // Each repetition works on fresh images, except the second edit, which reuses the first edit's image.
-      let editImage = '';
+      // Each repetition works on fresh images, except a second edit, which reuses its first edit's image.
+      const editPair = (label: string, editSteps: Partial<JobSpec & { kind: 'manipulate' }>): Case[] => {
+        let image = '';
+        return [
+          {
+            name: `manipulate (first edit${label})`,
+            spec: async () => {
+              image = await fresh();
+              const edits = [{ attribute: a1, amplitude: 0.5 }];
+              return { kind: 'manipulate', input: { image }, edits, ...editSteps };
+            },
+          },
+          {
+            name: `manipulate (second edit, same image${label})`,
+            spec: async () => {
+              const edits = [{ attribute: a2, amplitude: -0.5 }];
+              return { kind: 'manipulate', input: { image }, edits, ...editSteps };
+            },
+          },
+        ];
+      };
+      // The official manipulation notebook's steps (facts §4/§8), where the inversion is most of the work.
+      const official = { inversionSteps: 250, renderSteps: 100 };
+      const editPairs: [string, Case[]][] = [
+        ['bundle defaults', editPair('', steps)],
+        ...(p.steps
+          ? []
+          : ([['official notebook steps (inversion 250, render 100)', editPair(', 250/100', official)]] as [
+              string,
+              Case[],
+            ][])),
+      ];
       const cases: Case[] = [
         {
           name: 'reconstruct',
           spec: async () => ({ kind: 'reconstruct', input: { image: await fresh() }, ...steps }),
         },
-        {
-          name: 'manipulate (first edit)',
-          spec: async () => {
-            editImage = await fresh();
-            return {
-              kind: 'manipulate',
-              input: { image: editImage },
-              edits: [{ attribute: a1, amplitude: 0.5 }],
-              ...steps,
-            };
-          },
-        },
-        {
-          name: 'manipulate (second edit, same image)',
-          spec: async () => ({
-            kind: 'manipulate',
-            input: { image: editImage },
-            edits: [{ attribute: a2, amplitude: -0.5 }],
-            ...steps,
-          }),
-        },
+        ...editPairs.flatMap(([, pair]) => pair),
         {
           name: `interpolate (${p.frames} frames)`,
           spec: async () => ({
@@ -121,9 +131,12 @@ export const jobsSection: Section = {
         const m = medians[c.name];
         return [c.name, m.total, m.queueWait, ...STAGE_COLUMNS.map((s) => m[s]), m.other];
       });
-      const first = medians[cases[1].name].total;
-      const second = medians[cases[2].name].total;
-      const editRatio = second / first;
+      const editRows = editPairs.map(([label, [first, second]]) => {
+        const a = medians[first.name].total;
+        const b = medians[second.name].total;
+        return { label, first: a, second: b, ratio: b / a };
+      });
+      const editRatio = editRows[0].ratio;
       const d = manifest.defaults;
       const used = p.steps
         ? `inversion ${p.steps.inversionSteps}, render ${p.steps.renderSteps}, latent ${p.steps.latentSteps} steps (quick)`
@@ -137,11 +150,18 @@ export const jobsSection: Section = {
           },
           {
             title: 'Second edit of the same image against the first (inversion cache)',
-            columns: ['first edit ms', 'second edit ms', 'second / first', 'target', 'met'],
-            rows: [[first, second, editRatio, '≤ 0.33', editRatio <= 1 / 3 ? 'yes' : 'no']],
+            columns: ['steps', 'first edit ms', 'second edit ms', 'second / first', 'target', 'met'],
+            rows: editRows.map((r) => [
+              r.label,
+              r.first,
+              r.second,
+              r.ratio,
+              '≤ 0.33',
+              r.ratio <= 1 / 3 ? 'yes' : 'no',
+            ]),
           },
         ],
-        data: { steps: used, timings, medians, editRatio },
+        data: { steps: used, timings, medians, editRatio, editRows },
         notes: [
           `Steps: ${used}.`,
           "Queue wait = send → the worker writes status `running`; stages are the worker's `stageMs`; other = total − queue wait − stages " +

@@ -50,11 +50,23 @@ export interface BatcherStats {
   splitRetries: number;
 }
 
+/** One network run, as seen by an observer (e.g. the benchmark's gap distribution). */
+export interface RunRecord {
+  readonly kind: NetworkKind;
+  readonly rows: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Idle time of this backend since its previous run while a job was active; undefined for the first. */
+  readonly gapMs: number | undefined;
+}
+
 export interface BatchingOptions {
   maxBatch: number;
   /** Longest wait for more clients before a partial batch runs (default 2 ms). */
   waitMs?: number;
   now?: () => number;
+  /** Called after every run (synchronously: keep it cheap). */
+  onRun?: (run: RunRecord) => void;
 }
 
 interface Caller {
@@ -123,6 +135,7 @@ export class BatchingBackend implements DiffAEBackend {
   readonly #maxBatch: number;
   readonly #waitMs: number;
   readonly #now: () => number;
+  readonly #onRun: ((run: RunRecord) => void) | undefined;
   /** Active callers in registration order (the round-robin ring). */
   readonly #callers: Caller[] = [];
   #nextCallerId = 1;
@@ -151,6 +164,7 @@ export class BatchingBackend implements DiffAEBackend {
     this.#maxBatch = opts.maxBatch;
     this.#waitMs = opts.waitMs ?? 2;
     this.#now = opts.now ?? (() => performance.now());
+    this.#onRun = opts.onRun;
     const first = list[0];
     this.info = { name: 'batcher', device: first.info?.device ?? 'unknown', maxBatch: opts.maxBatch };
     if (list.every((b) => b.latentEps)) {
@@ -380,8 +394,8 @@ export class BatchingBackend implements DiffAEBackend {
   async #run(slot: Slot, batch: Request[]): Promise<void> {
     slot.busy = true;
     const start = this.#now();
-    if (slot.lastEnd !== undefined) {
-      const gap = start - slot.lastEnd;
+    const gap = slot.lastEnd === undefined ? undefined : start - slot.lastEnd;
+    if (gap !== undefined) {
       this.#stats.gapMs += gap;
       this.#stats.gaps++;
       this.#stats.maxGapMs = Math.max(this.#stats.maxGapMs, gap);
@@ -409,6 +423,13 @@ export class BatchingBackend implements DiffAEBackend {
       slot.lastEnd = this.#callers.length > 0 ? end : undefined;
       for (const r of batch) r.caller.inFlight--;
       slot.busy = false;
+      this.#onRun?.({
+        kind: batch[0].kind,
+        rows: batch.reduce((a, r) => a + r.rows, 0),
+        startMs: start,
+        endMs: end,
+        gapMs: gap,
+      });
       this.#pump(false);
     }
   }

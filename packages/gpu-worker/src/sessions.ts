@@ -8,7 +8,7 @@ import type { Manifest } from '../../shared/src/bundle/manifest.ts';
 import type { Classifier } from '../../shared/src/classifier.ts';
 import type { LatentStats } from '../../shared/src/latent-stats.ts';
 import { type LoadedBundle, loadBundle, openBundleBackend } from '../../shared/src/node/bundle.ts';
-import { BatchingBackend } from './batcher.ts';
+import { BatchingBackend, type BatchingOptions } from './batcher.ts';
 import { type BundleCache, type BundleRef, parseModelRef, readLocalBundleRef } from './bundle-cache.ts';
 import { errorFields, type Logger } from './log.ts';
 
@@ -19,6 +19,8 @@ export interface SessionOptions {
   maxBatch: number;
   batchWaitMs: number;
   warmup: boolean;
+  /** Observer of every network run (benchmarks); see BatchingOptions.onRun. */
+  onRun?: BatchingOptions['onRun'];
 }
 
 export interface LoadedModel {
@@ -96,7 +98,11 @@ export async function openModel(dir: string, opts: SessionOptions, logger: Logge
     manifest,
     classifier: bundle.classifier,
     latentStats: bundle.latentStats,
-    batcher: new BatchingBackend(replicas, { maxBatch: opts.maxBatch, waitMs: opts.batchWaitMs }),
+    batcher: new BatchingBackend(replicas, {
+      maxBatch: opts.maxBatch,
+      waitMs: opts.batchWaitMs,
+      ...(opts.onRun && { onRun: opts.onRun }),
+    }),
     device,
   };
 }

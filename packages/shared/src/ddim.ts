@@ -4,6 +4,7 @@
  * float32, and every elementwise operation rounds to float32 (Math.fround), so the sampler arithmetic
  * matches PyTorch CPU float32 bit for bit.
  */
+import { type DdimUpdate, instantiateWasmDdim } from './ddim-kernel/wasm.ts';
 import type { RespacedSchedule } from './schedule.ts';
 
 const f32 = Math.fround;
@@ -46,34 +47,86 @@ export function ddimCoefficients(r: RespacedSchedule): StepCoeff[] {
 }
 
 /**
- * x0 = A·x − B·ε (clamped to [−1, 1] when `clip`), ε' = (A·x − x0)/B, x' = x0·sqrtTarget + sqrt1mTarget·ε'.
+ * The reference update (see DdimUpdate): PyTorch's float32 arithmetic emulated with Math.fround on
+ * every operation. The wasm kernel must match it bit for bit; it also runs wherever wasm cannot.
  */
-function ddimUpdate(
-  x: Float32Array,
-  eps: Float32Array,
-  A: number,
-  B: number,
-  sqrtTarget: number,
-  sqrt1mTarget: number,
-  clip: boolean,
-): Float32Array {
-  if (x.length !== eps.length) {
-    throw new RangeError(`DDIM step: x has ${x.length} values but eps has ${eps.length}`);
-  }
-  const out = new Float32Array(x.length);
+const jsUpdate: DdimUpdate = (out, x, eps, A, B, sqrtTarget, sqrt1mTarget, clip) => {
+  let finite = true;
   for (let i = 0; i < x.length; i++) {
+    const e = eps[i];
+    if (!Number.isFinite(e)) finite = false;
     const ax = f32(A * x[i]);
-    let x0 = f32(ax - f32(B * eps[i]));
+    let x0 = f32(ax - f32(B * e));
     if (clip) x0 = Math.max(-1, Math.min(1, x0));
     const epsRe = f32(f32(ax - x0) / B);
     out[i] = f32(x0 * sqrtTarget) + f32(sqrt1mTarget * epsRe);
   }
-  return out;
+  return finite;
+};
+
+export type DdimKernelName = 'wasm-simd' | 'js';
+
+interface Kernel {
+  readonly name: DdimKernelName;
+  readonly update: DdimUpdate;
+}
+
+const JS_KERNEL: Kernel = { name: 'js', update: jsUpdate };
+/** The automatic choice, made once at first use. */
+let best: Kernel | undefined;
+let forced: Kernel | undefined;
+
+function activeKernel(): Kernel {
+  if (forced) return forced;
+  if (best === undefined) {
+    const wasm = instantiateWasmDdim();
+    best = wasm ? { name: 'wasm-simd', update: wasm } : JS_KERNEL;
+  }
+  return best;
+}
+
+/** The implementation of the DDIM update in use: 'wasm-simd' where it compiles, else 'js'. */
+export function ddimKernelName(): DdimKernelName {
+  return activeKernel().name;
+}
+
+/** 'js' forces the reference loop (tests, benchmarks); 'auto' returns to the automatic choice. */
+export function selectDdimKernel(choice: 'auto' | 'js'): void {
+  forced = choice === 'js' ? JS_KERNEL : undefined;
+}
+
+export type DdimDirection = 'generate' | 'invert';
+
+/**
+ * One DDIM step of x given eps, written into `out` (which may be x itself): 'generate' goes j → j−1
+ * towards ā_prev, 'invert' j → j+1 towards ā_next. Returns false when eps holds a NaN or ±Inf (out is
+ * still written, with the NaNs that follow), so callers need no separate pass over eps.
+ */
+export function ddimStepInto(
+  out: Float32Array,
+  x: Float32Array,
+  eps: Float32Array,
+  c: StepCoeff,
+  direction: DdimDirection,
+  clip: boolean,
+): boolean {
+  if (x.length !== eps.length) {
+    throw new RangeError(`DDIM step: x has ${x.length} values but eps has ${eps.length}`);
+  }
+  if (out.length !== x.length) {
+    throw new RangeError(`DDIM step: out has ${out.length} values but x has ${x.length}`);
+  }
+  const [s, s1m] = direction === 'generate' ? [c.sqrtP, c.sqrt1mP] : [c.sqrtN, c.sqrt1mN];
+  // The wasm kernel rounds coefficients to float32 on entry; any other value takes the exact JS loop.
+  const update = [c.A, c.B, s, s1m].every((v) => f32(v) === v) ? activeKernel().update : jsUpdate;
+  return update(out, x, eps, c.A, c.B, s, s1m, clip);
 }
 
 /** One generation step j → j−1 (towards the image), target ā_prev. */
 export function ddimStep(x: Float32Array, eps: Float32Array, c: StepCoeff, clip: boolean): Float32Array {
-  return ddimUpdate(x, eps, c.A, c.B, c.sqrtP, c.sqrt1mP, clip);
+  const out = new Float32Array(x.length);
+  ddimStepInto(out, x, eps, c, 'generate', clip);
+  return out;
 }
 
 /** One inversion step j → j+1 (towards x_T), target ā_next. */
@@ -83,5 +136,7 @@ export function reverseDdimStep(
   c: StepCoeff,
   clip: boolean,
 ): Float32Array {
-  return ddimUpdate(x, eps, c.A, c.B, c.sqrtN, c.sqrt1mN, clip);
+  const out = new Float32Array(x.length);
+  ddimStepInto(out, x, eps, c, 'invert', clip);
+  return out;
 }

@@ -3,7 +3,7 @@
  * inside, so progress fires once per step and cancellation is checked before every network call.
  */
 import type { DiffAEBackend } from './backend.ts';
-import { ddimStep, reverseDdimStep, type StepCoeff } from './ddim.ts';
+import { ddimStepInto, type StepCoeff } from './ddim.ts';
 import { assertFinite, assertShape, batchSize, rowSize, shapeToString, type Tensor } from './tensor.ts';
 
 export type Stage = 'encode' | 'invert' | 'render' | 'latent';
@@ -63,7 +63,6 @@ export async function runDdim(loop: DdimLoop, maxBatch: number, opts: RunOptions
   const current = loop.x.data.slice();
   const order = loop.coeffs.map((_, j) => j);
   if (loop.direction === 'generate') order.reverse();
-  const update = loop.direction === 'generate' ? ddimStep : reverseDdimStep;
   const ranges = batchRanges(n, maxBatch);
   for (let i = 0; i < order.length; i++) {
     const c = loop.coeffs[order[i]];
@@ -76,8 +75,9 @@ export async function runDdim(loop: DdimLoop, maxBatch: number, opts: RunOptions
       const eps = await loop.eps(x, new Float32Array(end - start).fill(c.t), start, end);
       const label = `eps from the network at t=${c.t} (stage ${loop.stage})`;
       assertShape(eps, x.shape, label);
-      assertFinite(eps, label);
-      current.set(update(x.data, eps.data, c, loop.clip), start * row);
+      const into = current.subarray(start * row, end * row);
+      // The step checks eps on the way; only a failure pays for assertFinite's count and first index.
+      if (!ddimStepInto(into, x.data, eps.data, c, loop.direction, loop.clip)) assertFinite(eps, label);
     }
     opts.onProgress?.({ stage: loop.stage, step: i + 1, total: order.length });
   }
