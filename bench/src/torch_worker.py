@@ -27,13 +27,14 @@ from diffae_toolkit.export import export_bundle
 from diffae_toolkit.facesynth.presets import facesynth_config
 from diffae_toolkit.fixtures import make_random_checkpoints, random_net
 from diffae_toolkit.macs import count_macs
+from diffae_toolkit.facesynth import export_default
 from diffae_toolkit.nets.lite import LiteEncoder
 
 TOOLKIT_DIR = os.path.dirname(os.path.abspath(sys.modules["diffae_toolkit"].__file__))
 SEED = 0
-# Step counts of the trained default bundle (facesynth/export_default.py), so job latencies match it.
-DEFAULT_BUNDLE_STEPS = {"inversionSteps": 100, "renderSteps": 20, "manipulateRenderSteps": 50, "latentSteps": 50}
-DEFAULT_PREVIEW = (10, 10)
+# Step counts of the trained default bundle, so job and preview latencies match it.
+DEFAULT_BUNDLE_STEPS = export_default.DEFAULT_STEPS
+DEFAULT_PREVIEW = export_default.PREVIEW_STEPS
 
 
 class BenchError(Exception):
@@ -41,8 +42,10 @@ class BenchError(Exception):
 
 
 def toolkit_hash() -> str:
-    """Hash of the toolkit's Python sources: a change to the nets or the exporter invalidates the cache."""
+    """Hash of the toolkit's Python sources and of this file (export settings): a change invalidates the cache."""
     h = hashlib.sha256()
+    with open(os.path.abspath(__file__), "rb") as f:
+        h.update(f.read())
     for root, dirs, files in os.walk(TOOLKIT_DIR):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):

@@ -80,7 +80,7 @@ export const edgeSection: Section = {
       queueUrl: `sqlite://${path.join(dir, 'queue.db')}`,
       bundleDirs: [model.bundleDir],
       apiKeys: [record],
-      threads: 1,
+      threads: ctx.options.threads,
       logger: silent,
     });
     try {
@@ -156,7 +156,7 @@ export const edgeSection: Section = {
       return {
         tables: [
           {
-            title: `Edge latency over loopback HTTP, onnxruntime-web 1 thread (ms, medians of ${reps})`,
+            title: `Edge latency over loopback HTTP, onnxruntime-web ${ctx.options.threads} thread(s) (ms, medians of ${reps})`,
             columns: ['request', 'median ms', 'p10', 'p90'],
             rows: [
               [`POST /v1/encode (new image, ${encoder} encoder)`, ...stats3(encodeMs)],

@@ -3,7 +3,7 @@
  *   DIFFAE_STORAGE (default file://<repo>/.local/store), DIFFAE_QUEUE (default sqlite://<repo>/.local/queue.db),
  *   DIFFAE_BUNDLES (comma-separated bundle folders), DIFFAE_MODEL_ID (default model), DIFFAE_API_KEYS,
  *   DIFFAE_LOCAL_SIGNING_SECRET (share with the worker), DIFFAE_PUBLIC_URL, DIFFAE_STATIC_DIR,
- *   PORT (default 8787), HOST (default 127.0.0.1), DIFFAE_THREADS (onnxruntime-web threads, default 1).
+ *   PORT (default 8787), HOST (default 127.0.0.1), DIFFAE_THREADS (onnxruntime-web threads, default min(2, cores)).
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -28,7 +28,7 @@ const server = await startEdgeServer({
   ...(env.DIFFAE_LOCAL_SIGNING_SECRET ? { signingSecret: env.DIFFAE_LOCAL_SIGNING_SECRET } : {}),
   ...(env.DIFFAE_PUBLIC_URL ? { publicUrl: env.DIFFAE_PUBLIC_URL } : {}),
   ...(env.DIFFAE_STATIC_DIR ? { staticDir: env.DIFFAE_STATIC_DIR } : {}),
-  threads: Number(env.DIFFAE_THREADS ?? 1),
+  ...(env.DIFFAE_THREADS ? { threads: Number(env.DIFFAE_THREADS) } : {}),
 });
 console.log(`diffae edge on ${server.url} (OpenAPI: ${server.url}/openapi.json)`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

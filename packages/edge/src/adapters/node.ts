@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import {
   createLocalStorageHandler,
   FsObjectStore,
@@ -52,7 +53,10 @@ export interface EdgeServerOptions {
   publicUrl?: string;
   /** Folder served at / for paths outside /v1 (the widget's demo page). */
   staticDir?: string;
-  /** onnxruntime-web threads for previews (default 1). */
+  /**
+   * onnxruntime-web threads for previews (default: min(2, available cores); a 2-thread preview of the
+   * default bundle is ~1.2–1.5× faster than 1 thread on 2 cores, docs/performance.md §4).
+   */
   threads?: number;
   limits?: Partial<EdgeLimits>;
   logger?: Logger;
@@ -73,6 +77,10 @@ async function listen(fetch: (req: Request) => Response | Promise<Response>, por
     const server = serve({ fetch, port, hostname: host }, (info) => resolve({ server, info }));
     server.once('error', reject);
   });
+}
+
+export function defaultPreviewThreads(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
 }
 
 export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServer> {
@@ -96,7 +104,7 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     const queue = opts.queue ?? (await openQueue(required(opts.queueUrl, 'queueUrl')));
     if (!opts.queue) closers.push(() => queue.close());
     const entries = [
-      ...(await loadBundleEntries(opts.bundleDirs ?? [], { threads: opts.threads ?? 1 })),
+      ...(await loadBundleEntries(opts.bundleDirs ?? [], { threads: opts.threads ?? defaultPreviewThreads() })),
       ...(opts.models ?? []),
     ];
     const records = typeof opts.apiKeys === 'string' ? parseApiKeys(opts.apiKeys) : [...(opts.apiKeys ?? [])];
