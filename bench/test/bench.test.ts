@@ -58,7 +58,9 @@ describe('npm run bench -- --quick', () => {
     expect(new Set(components.map((m) => m.runtime))).toEqual(new Set(['ort-node', 'torch', 'ort-web']));
     for (const m of components) expect(m.ms.median).toBeGreaterThan(0);
     expect(report.sections[1].data.editRatio).toBeGreaterThan(0);
-    const batching = report.sections[2].data.results as { batched: { epsGaps: number[]; epsRunMs: number[] } }[];
+    const batching = report.sections[2].data.results as {
+      batched: { epsGaps: number[]; epsRunMs: number[] };
+    }[];
     expect(batching[0].batched.epsGaps.length).toBeGreaterThan(0);
     expect(batching[0].batched.epsGaps.length).toBe(batching[0].batched.epsRunMs.length);
     expect(report.sections[5].data).toHaveProperty('kernel', 'wasm-simd');

@@ -26,7 +26,7 @@ export interface WorkerConfig {
   maxJobsInFlight: number;
   /** Seconds a received message stays hidden; the heartbeat renews it every third of that. */
   visibilityTimeoutS: number;
-  /** Receives after which the queue dead-letters a message (must match the queue's redrive policy). */
+  /** Receives after which a failing job is given up (the queue's redrive maxReceiveCount wins when they differ: max-receives.ts). */
   maxReceives: number;
   /** Delay before a transiently failed job is retried: base·2^(attempt−1) seconds, at most 300. */
   retryBaseS: number;

@@ -9,6 +9,7 @@ import { BundleCache } from './bundle-cache.ts';
 import { loadConfig } from './config.ts';
 import { InversionCache } from './inversion-cache.ts';
 import { createLogger, errorFields } from './log.ts';
+import { reconcileMaxReceives } from './max-receives.ts';
 import { Runner } from './runner.ts';
 import { ModelRegistry, openModel } from './sessions.ts';
 
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
   const signer = localSignerFromEnv();
   const store = await openStore(config.storageUrl, signer ? { signer } : {});
   const queue = await openQueue(config.queueUrl);
+  const maxReceives = await reconcileMaxReceives(queue, config.maxReceives, logger);
   const models = new ModelRegistry({
     cache: new BundleCache({ store, cacheDir: config.cacheDir, logger }),
     localDir: config.bundleDir,
@@ -73,7 +75,7 @@ async function main(): Promise<number> {
     },
     maxJobsInFlight: config.maxJobsInFlight,
     visibilityTimeoutS: config.visibilityTimeoutS,
-    maxReceives: config.maxReceives,
+    maxReceives,
     retryBaseS: config.retryBaseS,
     shutdownGraceS: config.shutdownGraceS,
     pollWaitS: config.pollWaitS,
@@ -81,6 +83,7 @@ async function main(): Promise<number> {
   });
   logger.info('worker started', {
     maxJobsInFlight: config.maxJobsInFlight,
+    maxReceives,
     maxBatch: config.maxBatch,
     workers: config.workers,
     providers: config.executionProviders,

@@ -204,5 +204,10 @@ export interface JobQueue {
   stats(): Promise<QueueStats>;
   /** The queue dead letters go to, as a queue of its own (receive, inspect, delete, resend), if any. */
   deadLetterQueue(): Promise<JobQueue | null>;
+  /**
+   * Optional: settings the queue itself enforces. `maxReceives`: the receives after which it
+   * dead-letters a message (SQS: the redrive policy's `maxReceiveCount`), absent when it never does.
+   */
+  describe?(): Promise<{ maxReceives?: number }>;
   close(): Promise<void>;
 }

@@ -104,7 +104,9 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     const queue = opts.queue ?? (await openQueue(required(opts.queueUrl, 'queueUrl')));
     if (!opts.queue) closers.push(() => queue.close());
     const entries = [
-      ...(await loadBundleEntries(opts.bundleDirs ?? [], { threads: opts.threads ?? defaultPreviewThreads() })),
+      ...(await loadBundleEntries(opts.bundleDirs ?? [], {
+        threads: opts.threads ?? defaultPreviewThreads(),
+      })),
       ...(opts.models ?? []),
     ];
     const records = typeof opts.apiKeys === 'string' ? parseApiKeys(opts.apiKeys) : [...(opts.apiKeys ?? [])];

@@ -331,6 +331,10 @@ export class SqliteQueue implements JobQueue {
     }
   }
 
+  async describe(): Promise<{ maxReceives?: number }> {
+    return this.#maxReceives === null ? {} : { maxReceives: this.#maxReceives };
+  }
+
   async deadLetterQueue(): Promise<JobQueue | null> {
     if (this.#dlqName === null) return null;
     return new SqliteQueue(this.#open(), false, {

@@ -190,11 +190,37 @@ export class SqsQueue implements JobQueue {
     };
   }
 
+  async #redrivePolicy(): Promise<{ deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | null> {
+    const policy = (await this.#attributes(['RedrivePolicy'])).RedrivePolicy;
+    if (!policy) return null;
+    try {
+      return JSON.parse(policy);
+    } catch (err) {
+      throw new QueueError('queue_error', `unparsable RedrivePolicy of ${this.queueUrl}: ${policy}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** `maxReceives` is the redrive policy's `maxReceiveCount` (AWS sends it as a number or a string). */
+  async describe(): Promise<{ maxReceives?: number }> {
+    const policy = await this.#redrivePolicy();
+    if (!policy) return {};
+    const n = Number(policy.maxReceiveCount);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new QueueError(
+        'queue_error',
+        `unexpected RedrivePolicy.maxReceiveCount: ${policy.maxReceiveCount}`,
+      );
+    }
+    return { maxReceives: n };
+  }
+
   async deadLetterQueue(): Promise<JobQueue | null> {
     if (this.#deadLetterQueueUrl === undefined) {
-      const policy = (await this.#attributes(['RedrivePolicy'])).RedrivePolicy;
+      const policy = await this.#redrivePolicy();
       if (!policy) return null;
-      const arn = String((JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn ?? '');
+      const arn = String(policy.deadLetterTargetArn ?? '');
       // arn:aws:sqs:<region>:<account>:<name>
       const [, , , , account, name] = arn.split(':');
       if (!name || !account) throw new QueueError('queue_error', `unexpected deadLetterTargetArn: ${arn}`);

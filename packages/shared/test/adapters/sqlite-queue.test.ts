@@ -90,6 +90,7 @@ describe('SqliteQueue specifics', () => {
   it('has no dead-letter queue when redrive is disabled', async () => {
     const q = open(freshFile(), { maxReceives: null });
     expect(await q.deadLetterQueue()).toBeNull();
+    expect(await q.describe()).toEqual({});
     await q.send('x');
     for (let i = 1; i <= 4; i++) {
       const [m] = await q.receive({ max: 1, waitSeconds: 0 });
@@ -104,6 +105,7 @@ describe('SqliteQueue specifics', () => {
     const q = await openQueue(`sqlite://${file}?maxReceives=3&visibilityTimeout=7&queue=renders`);
     expect(q).toBeInstanceOf(SqliteQueue);
     expect((q as SqliteQueue).name).toBe('renders');
+    expect(await q.describe?.()).toEqual({ maxReceives: 3 });
     await q.close();
     await expect(openQueue(`sqlite://${file}?maxRecieves=3`)).rejects.toThrow(
       /unknown parameter "maxRecieves"/,

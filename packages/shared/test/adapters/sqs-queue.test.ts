@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../src/adapters/from-url.ts';
 import { SqsQueue } from '../../src/adapters/sqs-queue.ts';
@@ -69,6 +70,23 @@ describe('SqsQueue specifics', () => {
     const given = new SqsQueue({ queueUrl, ...common, deadLetterQueueUrl: 'http://x/1/given' });
     expect(((await given.deadLetterQueue()) as SqsQueue).queueUrl).toBe('http://x/1/given');
     await Promise.all([q.close(), given.close()]);
+  });
+
+  it("describes the redrive policy's maxReceiveCount, and nothing without a policy", async () => {
+    const common = { endpoint: fauxqs.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS };
+    const { queueUrl } = await fauxqs.createQueuePair(`q-${randomUUID().slice(0, 8)}`, {
+      visibilityTimeout: 1,
+      maxReceiveCount: 7,
+    });
+    const withPolicy = new SqsQueue({ queueUrl, ...common });
+    expect(await withPolicy.describe()).toEqual({ maxReceives: 7 });
+    const bare = await fauxqs.sqs.send(
+      new CreateQueueCommand({ QueueName: `q-${randomUUID().slice(0, 8)}` }),
+    );
+    const without = new SqsQueue({ queueUrl: bare.QueueUrl ?? '', ...common });
+    expect(await without.describe()).toEqual({});
+    expect(await without.deadLetterQueue()).toBeNull();
+    await Promise.all([withPolicy.close(), without.close()]);
   });
 
   it('opens from an http(s) queue URL and from sqs://name', async () => {
