@@ -70,3 +70,27 @@ def test_ema_decay_warms_up_then_caps():
     assert ema.current_decay() == pytest.approx(2 / 11)
     ema.updates = 100_000
     assert ema.current_decay() == 0.999
+
+
+def test_step_clock_does_not_count_a_stop_as_compute(monkeypatch):
+    import os
+    import signal
+    import time as real_time
+
+    from diffae_toolkit.facesynth import common
+
+    now = [1000.0]
+    monkeypatch.setattr(common.time, 'time', lambda: now[0])
+    clock = common.StepClock()
+    for duration in (1.0, 1.2, 0.8):
+        t0 = clock.start()
+        now[0] += duration
+        assert clock.seconds_since(t0) == pytest.approx(duration)
+    t0 = clock.start()
+    now[0] += 600.0  # stopped for ten minutes mid-step
+    os.kill(os.getpid(), signal.SIGCONT)
+    real_time.sleep(0.01)  # let the handler run
+    assert clock.seconds_since(t0) == pytest.approx(1.0)
+    t0 = clock.start()
+    now[0] += 1.1
+    assert clock.seconds_since(t0) == pytest.approx(1.1)

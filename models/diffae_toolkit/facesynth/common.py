@@ -3,6 +3,7 @@ import copy
 import json
 import math
 import os
+import signal
 import time
 
 import numpy as np
@@ -80,3 +81,33 @@ class Timer:
 
     def expired(self):
         return self.deadline is not None and time.time() >= self.deadline
+
+
+class StepClock:
+    """Compute time of training steps, excluding time the process spent stopped (SIGSTOP … SIGCONT).
+
+    Training here is paused with SIGSTOP while benchmarks run; a wall-clock step timer would count the
+    pause as compute. A step during which SIGCONT arrived is credited with the median of recent steps.
+    """
+
+    def __init__(self, window=50):
+        self._resumed = False
+        self._recent = []
+        self._window = window
+        if hasattr(signal, 'SIGCONT'):
+            signal.signal(signal.SIGCONT, self._on_continue)
+
+    def _on_continue(self, signum, frame):
+        self._resumed = True
+
+    def start(self):
+        self._resumed = False
+        return time.time()
+
+    def seconds_since(self, t0):
+        """Duration of the step started at t0 (start()), pause-corrected."""
+        elapsed = time.time() - t0
+        if self._resumed and self._recent:
+            return float(np.median(self._recent))
+        self._recent = (self._recent + [elapsed])[-self._window:]
+        return elapsed

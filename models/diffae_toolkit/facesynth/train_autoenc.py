@@ -15,7 +15,7 @@ from .paths import DATA_DIR, RUN_DIR
 from .. import reference
 from ..config import AutoencConfig
 from ..nets import DiffAENet
-from .common import Ema, JsonlLog, Timer, atomic_save, save_grid, warmup_lr
+from .common import Ema, JsonlLog, StepClock, Timer, atomic_save, save_grid, warmup_lr
 from .data import BatchSampler, load_split, to_model_input
 from .presets import facesynth_config
 
@@ -114,6 +114,7 @@ def main(argv=None):
     alpha_bar = alpha_bar_table().to(device)
     probe = Probe(val_images, alpha_bar.cpu())
     timer = Timer(args.minutes)
+    clock = StepClock()
     last_save = time.time()
     window_loss, window_n, window_t0 = 0.0, 0, time.time()
 
@@ -124,7 +125,7 @@ def main(argv=None):
                      'samples': samples, 'compute_seconds': compute_s, 'conf': conf.to_dict()}, ckpt_path)
 
     while not timer.expired() and (args.max_samples is None or samples < args.max_samples):
-        t0 = time.time()
+        t0 = clock.start()
         for group in opt.param_groups:
             group['lr'] = warmup_lr(step, args.lr, args.warmup)
         x0 = sampler.next().to(device)
@@ -137,7 +138,7 @@ def main(argv=None):
         ema.update(net)
         step += 1
         samples += x0.shape[0]
-        compute_s += time.time() - t0
+        compute_s += clock.seconds_since(t0)
         window_loss += loss.item()
         window_n += 1
 
