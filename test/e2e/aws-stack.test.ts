@@ -26,6 +26,7 @@ import {
 } from '../../packages/shared/test/adapters/fauxqs-server.ts';
 import { DEFAULT_BUNDLE_DIR } from '../../scripts/local-stack/paths.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/local-stack/worker.ts';
+import { download, waitForEnd } from './helpers.ts';
 
 const PHOTOS = path.resolve(import.meta.dirname, '../../../shared/data/photos');
 const BUCKET = 'diffae-e2e';
@@ -63,18 +64,6 @@ async function syncBundle(bucket: ObjectStore, dir: string, prefix: string): Pro
   for (const name of await readdir(dir))
     await bucket.put(`${target}${name}`, await readFile(path.join(dir, name)));
   return manifest;
-}
-
-async function download(url: string): Promise<Uint8Array> {
-  const res = await fetch(url);
-  expect(res.status).toBe(200);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-async function waitForEnd(client: DiffaeClient, id: string) {
-  const ends: unknown[] = [];
-  for await (const event of client.jobEvents(id)) if (event.event === 'end') ends.push(event.data);
-  return { status: await client.getJob(id), ends };
 }
 
 describe('AWS stack end to end (edge + worker processes over S3 and SQS)', () => {

@@ -8,21 +8,9 @@ import { ApiError, createClient, type DiffaeClient } from '../../packages/edge/s
 import { decodeImage } from '../../packages/shared/src/image/index.ts';
 import { readNpy } from '../../packages/shared/src/npy.ts';
 import { type LocalStack, startLocalStack } from '../../scripts/local-stack/index.ts';
+import { download, waitForEnd } from './helpers.ts';
 
 const PHOTOS = path.resolve(import.meta.dirname, '../../../shared/data/photos');
-
-async function waitForEnd(client: DiffaeClient, id: string) {
-  let last: unknown;
-  for await (const event of client.jobEvents(id)) last = event;
-  const status = await client.getJob(id);
-  return { status, last };
-}
-
-async function download(url: string): Promise<Uint8Array> {
-  const res = await fetch(url);
-  expect(res.status).toBe(200);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 describe('local stack end to end (edge + worker process + queue + storage)', () => {
   let dir: string;

@@ -81,15 +81,13 @@ export const jobsSection: Section = {
       };
       // The official manipulation notebook's steps (facts §4/§8), where the inversion is most of the work.
       const official = { inversionSteps: 250, renderSteps: 100 };
-      const editPairs: [string, Case[]][] = [
-        ['bundle defaults', editPair('', steps)],
-        ...(p.steps
-          ? []
-          : ([['official notebook steps (inversion 250, render 100)', editPair(', 250/100', official)]] as [
-              string,
-              Case[],
-            ][])),
-      ];
+      const editPairs: [string, Case[]][] = [['bundle defaults', editPair('', steps)]];
+      if (!p.steps) {
+        editPairs.push([
+          'official notebook steps (inversion 250, render 100)',
+          editPair(', 250/100', official),
+        ]);
+      }
       const cases: Case[] = [
         {
           name: 'reconstruct',
