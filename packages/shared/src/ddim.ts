@@ -116,9 +116,12 @@ export function ddimStepInto(
   if (out.length !== x.length) {
     throw new RangeError(`DDIM step: out has ${out.length} values but x has ${x.length}`);
   }
-  const [s, s1m] = direction === 'generate' ? [c.sqrtP, c.sqrt1mP] : [c.sqrtN, c.sqrt1mN];
+  const generate = direction === 'generate';
+  const s = generate ? c.sqrtP : c.sqrtN;
+  const s1m = generate ? c.sqrt1mP : c.sqrt1mN;
   // The wasm kernel rounds coefficients to float32 on entry; any other value takes the exact JS loop.
-  const update = [c.A, c.B, s, s1m].every((v) => f32(v) === v) ? activeKernel().update : jsUpdate;
+  const allF32 = f32(c.A) === c.A && f32(c.B) === c.B && f32(s) === s && f32(s1m) === s1m;
+  const update = allF32 ? activeKernel().update : jsUpdate;
   return update(out, x, eps, c.A, c.B, s, s1m, clip);
 }
 
