@@ -205,3 +205,56 @@ def test_cli_options_and_split_folders(tmp_path):
         cli.settings_from(cli.parse(['--manip-steps', '50']))
     with pytest.raises(ValueError, match='K=600'):
         cli.settings_from(cli.parse(['--recon-steps', '600']))
+
+
+def test_ablation_branches_each_variant_from_one_checkpoint_and_scores_it(tmp_path):
+    from diffae_toolkit.facesynth import ablate, train_autoenc
+
+    data, source, out = str(tmp_path / 'data'), str(tmp_path / 'run'), str(tmp_path / 'ablations')
+    _write_split(data, 'train', 48, 0)
+    _write_split(data, 'val', 16, 1)
+    train_autoenc.main(['--data', data, '--run-dir', source, '--batch', '4', '--threads', '1',
+                        '--max-samples', '4', '--grid-every', '1000'])
+    images, labels = np.load(os.path.join(data, 'train', 'images.npy')), np.load(os.path.join(data, 'train', 'labels.npy'))
+    load_or_train(os.path.join(source, 'pixel_classifier.pt'), AttributeSchema(NAMES), (images, labels),
+                  (images, labels), settings=QUICK.replace(pixel_train=32, pixel_val=8), device='cpu',
+                  log=lambda *_: None)
+    args = ['--from', source, '--out', out, '--data', data, '--variants', 'baseline,high_t_half', '--minutes', '0.02',
+            '--probe-train', '32', '--probe-eval', '16', '--decodes', '4', '--decode-steps', '5',
+            '--gap-images', '8', '--threads', '1']
+    r = ablate.main(args)
+
+    assert set(r['models']) == {'branch point', 'baseline', 'high_t_half'}
+    assert r['branch_point']['step'] == 1
+    for name in ('baseline', 'high_t_half'):
+        training = r['models'][name]['training']
+        assert training['step'] > 1 and training['samples'] == 16 * (training['step'] - 1)
+        scores = r['models'][name]['scores']
+        assert 0 <= scores['probe_auroc_mean'] <= 1 and 0 <= scores['decode_agreement_key_min'] <= 1
+        assert scores['val_loss'] > 0
+    log = [json.loads(line) for line in open(os.path.join(out, 'high_t_half', 'autoenc', 'log.jsonl'))]
+    assert [e['args']['high_t_share'] for e in log if e['event'] == 'resume'] == [0.5]
+    assert '| high_t_half |' in open(os.path.join(out, 'ablation.md')).read()
+    # a rerun reuses the trained variants
+    mtime = os.path.getmtime(os.path.join(out, 'baseline', 'autoenc', 'last.pt'))
+    ablate.main(args)
+    assert os.path.getmtime(os.path.join(out, 'baseline', 'autoenc', 'last.pt')) == mtime
+
+
+def test_ablation_pauses_the_named_run_meanwhile(tmp_path):
+    import subprocess
+
+    from diffae_toolkit.facesynth.ablate import Paused
+
+    proc = subprocess.Popen(['sleep', '30'])
+    try:
+        pid_file = tmp_path / 'train.pid'
+        pid_file.write_text(f'{proc.pid}\n')
+
+        def state():
+            return open(f'/proc/{proc.pid}/stat').read().split(')')[1].split()[0]
+        with Paused(str(pid_file)):
+            assert state() == 'T'
+        assert state() in ('S', 'R')
+    finally:
+        proc.kill()

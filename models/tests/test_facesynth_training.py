@@ -94,3 +94,19 @@ def test_step_clock_does_not_count_a_stop_as_compute(monkeypatch):
     t0 = clock.start()
     now[0] += 1.1
     assert clock.seconds_since(t0) == pytest.approx(1.1)
+
+
+def test_timestep_mixture_puts_its_share_above_the_threshold():
+    torch.manual_seed(0)
+    uniform = train_autoenc.sample_timesteps(4000)
+    assert uniform.min() >= 0 and uniform.max() < 1000
+    assert abs((uniform >= 600).float().mean().item() - 0.4) < 0.03
+    mixed = train_autoenc.sample_timesteps(4000, high_share=0.5, high_from=600)
+    assert (mixed[:2000] >= 600).all()
+    # half drawn above 600, the other half uniform: 0.5 + 0.5 * 0.4 of the batch lies above 600
+    assert abs((mixed >= 600).float().mean().item() - 0.7) < 0.03
+    assert len(train_autoenc.sample_timesteps(5, high_share=0.5)) == 5
+    with pytest.raises(ValueError, match='high_share'):
+        train_autoenc.sample_timesteps(4, high_share=1.5)
+    with pytest.raises(ValueError, match='high_from'):
+        train_autoenc.sample_timesteps(4, high_from=1000)

@@ -1,4 +1,7 @@
-"""Stage 1: the conditional DDIM autoencoder (semantic encoder + UNet), eps-prediction MSE, t uniform.
+"""Stage 1: the conditional DDIM autoencoder (semantic encoder + UNet), eps-prediction MSE.
+
+Timesteps are uniform over [0, T) as in the official recipe; --high-t-share s draws that share of each batch
+uniformly from [--high-t-from, T) instead (the steps where the decoder must take coarse content from z_sem).
 
 Resumable: run it again with the same --run-dir and it continues from the last checkpoint.
   /usr/bin/python3 -m diffae_toolkit.facesynth.train_autoenc --data data/facesynth64 --run-dir checkpoints/facesynth64
@@ -22,6 +25,21 @@ from .presets import facesynth_config
 
 def alpha_bar_table():
     return torch.from_numpy(np.cumprod(1.0 - reference.betas('linear'))).float()
+
+
+def sample_timesteps(n, high_share=0.0, high_from=500, num_steps=1000, device=None):
+    """n timesteps: uniform over [0, num_steps), except a `high_share` fraction (rounded down) drawn
+    uniformly from [high_from, num_steps). The loss is not reweighted: the mixture moves the training
+    signal towards high noise, it is not an unbiased estimate of the uniform objective."""
+    if not 0.0 <= high_share <= 1.0:
+        raise ValueError(f'high_share must lie in [0, 1], got {high_share}')
+    if not 0 <= high_from < num_steps:
+        raise ValueError(f'high_from must lie in [0, {num_steps}), got {high_from}')
+    n_high = int(n * high_share)
+    t = torch.randint(0, num_steps, (n,), device=device)
+    if n_high:
+        t[:n_high] = torch.randint(high_from, num_steps, (n_high,), device=device)
+    return t
 
 
 def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
@@ -69,6 +87,9 @@ def main(argv=None):
     p.add_argument('--lr', type=float, default=4e-4)
     p.add_argument('--warmup', type=int, default=200)
     p.add_argument('--ema', type=float, default=0.999)
+    p.add_argument('--high-t-share', type=float, default=0.0,
+                   help='share of each batch whose t is drawn from [--high-t-from, 1000) (0 = official uniform)')
+    p.add_argument('--high-t-from', type=int, default=500)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--minutes', type=float, default=None, help='wall-clock budget of this invocation')
     p.add_argument('--max-samples', type=int, default=None)
@@ -106,6 +127,7 @@ def main(argv=None):
         torch.set_rng_state(state['torch_rng'])
         step, samples, compute_s = state['step'], state['samples'], state['compute_seconds']
         print(f'resumed at step {step} ({samples} samples, {compute_s / 3600:.2f} compute-hours)', flush=True)
+        log.write(event='resume', step=step, samples=samples, args=vars(args))
     else:
         n_params = sum(p.numel() for p in net.parameters())
         print(f'new run {conf.name}: {n_params:,} parameters', flush=True)
@@ -129,7 +151,7 @@ def main(argv=None):
         for group in opt.param_groups:
             group['lr'] = warmup_lr(step, args.lr, args.warmup)
         x0 = sampler.next().to(device)
-        t = torch.randint(0, 1000, (x0.shape[0],), device=device)
+        t = sample_timesteps(x0.shape[0], args.high_t_share, args.high_t_from, device=device)
         loss = diffusion_loss(net, x0, t, torch.randn_like(x0), alpha_bar).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -92,16 +92,22 @@ def validate(model, schema, images, labels, device):
             'mean_auroc': float(np.nanmean([v['auroc'] for v in per_attr.values()]))}
 
 
+def load_saved(path, device):
+    """A judge saved by load_or_train: (model in eval mode on device, the saved dict with its recipe)."""
+    state = torch.load(path, map_location='cpu')
+    model = PixelClassifier(len(state['recipe']['attributes']))
+    model.load_state_dict(state['state_dict'])
+    return model.to(device).eval(), state
+
+
 def load_or_train(path, schema, train, val, *, settings, device, retrain=False, log=print):
     """train/val: (images uint8, labels). Reuses `path` when it was trained with the same recipe."""
     recipe = {'attributes': schema.names, 'train_images': int(min(settings.pixel_train, len(train[0]))),
               'epochs': settings.pixel_epochs, 'seed': settings.seed, 'feature_dim': FEATURE_DIM}
     if os.path.exists(path) and not retrain:
-        state = torch.load(path, map_location='cpu')
+        model, state = load_saved(path, device)
         if state.get('recipe') == recipe:
-            model = PixelClassifier(len(schema.names))
-            model.load_state_dict(state['state_dict'])
-            return model.to(device).eval(), state['validation'], {**state['training'], 'cached': True, 'recipe': recipe}
+            return model, state['validation'], {**state['training'], 'cached': True, 'recipe': recipe}
         log(f'{path}: trained with another recipe, retraining')
     n = recipe['train_images']
     model, training = train_pixel_classifier(train[0][:n], train[1][:n], epochs=settings.pixel_epochs,

@@ -1,0 +1,244 @@
+"""Training-recipe ablations measured as quality per CPU-hour.
+
+Every variant branches from the same autoencoder checkpoint (weights, optimiser, data stream), trains for
+the same wall-clock budget on one thread each (variants run side by side, so they share the machine
+equally), and is then scored on the VALIDATION split by what z_sem has learnt, which is what the long run
+is short of (the inferred-x_T reconstruction is already good):
+  - z gap: denoising loss with a shuffled z over the loss with each image's own z, minus one;
+  - linear-probe AUROC of the attributes from z (fitted on encoded TRAIN images);
+  - random-x_T decode agreement: decode z with fresh noise, ask the report's pixel judge whether the
+    decode shows the input's glasses / facial hair / hat / hair colour;
+  - the validation denoising loss itself (uniform t, fixed noise), so a variant cannot win by neglecting
+    the low-noise steps.
+The raw (non-EMA) weights are scored: after a short branch the EMA is still mostly the branch point.
+
+  /usr/bin/python3 -m diffae_toolkit.facesynth.ablate --from RUN_DIR --out RUN_DIR/ablations/NAME \\
+      --minutes 15 --pause-pid /work/diffae-runs/train.pid
+Rerunning with the same --out skips the variants already trained.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+from .. import reference
+from ..config import AutoencConfig
+from ..nets import DiffAENet
+from .data import load_split, to_model_input
+from .encoded import encode_images
+from .paths import DATA_DIR
+from .report.attributes import AttributeSchema, agreement
+from .report.decode_agreement import KEY_UNITS
+from .report.pixel_classifier import judge, load_saved
+from .report.probe import auroc_table, fit_logistic, logistic_scores
+from .train_autoenc import Probe, alpha_bar_table, diffusion_loss
+
+# The long run's recipe; each variant changes one thing.
+BASE_ARGS = ['--batch', '16', '--lr', '4e-4', '--warmup', '200']
+VARIANTS = {
+    'baseline': [],
+    'high_t_half': ['--high-t-share', '0.5', '--high-t-from', '500'],
+    'lr_8e-4': ['--lr', '8e-4'],
+    'batch_32': ['--batch', '32', '--lr', '5.7e-4'],  # square-root learning-rate scaling
+}
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--from', dest='source', required=True, help='run dir whose autoenc/last.pt is the branch point')
+    p.add_argument('--out', required=True)
+    p.add_argument('--data', default=DATA_DIR)
+    p.add_argument('--variants', default=','.join(VARIANTS), help=f'comma list of {sorted(VARIANTS)}')
+    p.add_argument('--minutes', type=float, default=15.0, help='training wall-clock per variant')
+    p.add_argument('--parallel', type=int, default=2, help='variants trained at once, one thread each')
+    p.add_argument('--pause-pid', default=None, help='file holding the pid of a run to SIGSTOP meanwhile')
+    p.add_argument('--judge', default=None, help='pixel judge (default: SOURCE/pixel_classifier.pt)')
+    p.add_argument('--probe-train', type=int, default=5000)
+    p.add_argument('--probe-eval', type=int, default=1000)
+    p.add_argument('--decodes', type=int, default=128)
+    p.add_argument('--decode-steps', type=int, default=20)
+    p.add_argument('--gap-images', type=int, default=256)
+    p.add_argument('--threads', type=int, default=2, help='torch threads for scoring')
+    args = p.parse_args(argv)
+    unknown = [v for v in args.variants.split(',') if v not in VARIANTS]
+    if unknown:
+        p.error(f'unknown variants {unknown}; known: {sorted(VARIANTS)}')
+    return args
+
+
+def train_command(data, run_dir, minutes, variant):
+    return [sys.executable, '-m', 'diffae_toolkit.facesynth.train_autoenc', '--data', data, '--run-dir', run_dir,
+            '--threads', '1', '--minutes', str(minutes), '--probe-every', str(10 ** 9),
+            '--grid-every', str(10 ** 9), '--save-every', str(minutes + 60)] + BASE_ARGS + VARIANTS[variant]
+
+
+def _child_env():
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.environ.get('PYTHONPATH')
+    return {**os.environ, 'PYTHONPATH': package_root + (os.pathsep + path if path else '')}
+
+
+def train_variants(args, names, log=print):
+    """Trains the variants without a finished checkpoint, `parallel` at a time."""
+    source_ckpt = os.path.join(args.source, 'autoenc', 'last.pt')
+    todo = []
+    for name in names:
+        run_dir = os.path.join(args.out, name)
+        if os.path.exists(os.path.join(run_dir, 'trained.json')):
+            continue
+        shutil.rmtree(run_dir, ignore_errors=True)
+        os.makedirs(os.path.join(run_dir, 'autoenc'))
+        shutil.copyfile(source_ckpt, os.path.join(run_dir, 'autoenc', 'last.pt'))
+        todo.append(name)
+    for start in range(0, len(todo), args.parallel):
+        batch = todo[start:start + args.parallel]
+        procs = {}
+        for name in batch:
+            run_dir = os.path.join(args.out, name)
+            out = open(os.path.join(run_dir, 'train.out'), 'w')
+            procs[name] = (subprocess.Popen(train_command(args.data, run_dir, args.minutes, name), stdout=out,
+                                            stderr=subprocess.STDOUT, env=_child_env()), out, time.time())
+            log(f'[ablate] training {name} for {args.minutes} min')
+        for name, (proc, out, t0) in procs.items():
+            rc = proc.wait()
+            out.close()
+            if rc != 0:
+                raise SystemExit(f'{name}: train_autoenc exited with {rc}; see {args.out}/{name}/train.out')
+            with open(os.path.join(args.out, name, 'trained.json'), 'w') as f:
+                json.dump({'wall_seconds': time.time() - t0, 'args': BASE_ARGS + VARIANTS[name]}, f)
+
+
+def load_raw(ckpt_path):
+    state = torch.load(ckpt_path, map_location='cpu')
+    net = DiffAENet(AutoencConfig.from_dict(state['conf']).base())
+    net.load_state_dict(state['net'])
+    return net.eval(), state
+
+
+class Scorer:
+    """Fixed validation inputs, noise and judge shared by every model scored."""
+
+    def __init__(self, args):
+        self.args = args
+        self.train_images, self.train_labels, names = load_split(args.data, 'train')
+        self.val_images, self.val_labels, val_names = load_split(args.data, 'val')
+        if list(names) != list(val_names):
+            raise SystemExit(f'train attributes {names} differ from validation attributes {val_names}')
+        self.names = names
+        self.schema = AttributeSchema(names)
+        self.alpha_bar = alpha_bar_table()
+        self.gap_probe = Probe(self.val_images, self.alpha_bar, n=args.gap_images, seed=4321)
+        g = torch.Generator().manual_seed(99)
+        n = min(args.gap_images, len(self.val_images))
+        self.loss_t = torch.randint(0, 1000, (n,), generator=g)
+        self.loss_noise = torch.randn(self.gap_probe.x0.shape, generator=g)
+        self.decode_x0 = to_model_input(self.val_images[:args.decodes])
+        self.decode_noise = torch.randn(self.decode_x0.shape, generator=g)
+        judge_path = args.judge or os.path.join(args.source, 'pixel_classifier.pt')
+        self.judge, saved = load_saved(judge_path, 'cpu')
+        if list(saved['recipe']['attributes']) != list(names):
+            raise SystemExit(f'{judge_path} judges {saved["recipe"]["attributes"]}, not {names}')
+        self.judge_on_inputs = self.schema.read(judge(self.judge, (self.decode_x0 + 1) / 2, 'cpu')[0])
+
+    @torch.no_grad()
+    def score(self, net):
+        a = self.args
+        gap = self.gap_probe.measure(net)
+        val_loss = diffusion_loss(net, self.gap_probe.x0, self.loss_t, self.loss_noise, self.alpha_bar).mean().item()
+        z_train = encode_images(net.encoder, self.train_images[:a.probe_train])
+        z_eval = encode_images(net.encoder, self.val_images[:a.probe_eval])
+        fit = fit_logistic(z_train, self.train_labels[:a.probe_train], 300)
+        probe = auroc_table(self.names, self.val_labels[:a.probe_eval], logistic_scores(fit, z_eval).numpy())
+        decodes = []
+        for s in range(0, len(self.decode_x0), 64):
+            x0 = self.decode_x0[s:s + 64]
+            decodes.append(reference.render(net, self.decode_noise[s:s + 64], net.encoder(x0), a.decode_steps))
+        read = self.schema.read(judge(self.judge, torch.cat(decodes), 'cpu')[0])
+        agree = agreement(read, self.judge_on_inputs)
+        key = {u: agree[u] for u in KEY_UNITS if u in agree}
+        return {'z_gap': gap['probe_z_gap'], 'val_loss': val_loss, 'probe_auroc_mean': probe['mean'],
+                'probe_auroc': probe['per_attribute'], 'decode_agreement': agree,
+                'decode_agreement_key_min': min(key.values()), 'decode_agreement_key_mean': float(np.mean(list(key.values())))}
+
+
+def training_summary(state, branch_state, trained):
+    return {'step': state['step'], 'samples': state['samples'] - branch_state['samples'],
+            'compute_hours': (state['compute_seconds'] - branch_state['compute_seconds']) / 3600,
+            'samples_per_s': (state['samples'] - branch_state['samples']) / max(1e-9, trained['wall_seconds']),
+            'args': trained['args']}
+
+
+def markdown(results):
+    rows = ['| variant | args | samples | samples/s | z gap | val loss | probe AUROC | decode agreement (min key) '
+            '| decode agreement (mean key) |', '|' + ' --- |' * 9]
+    for name, r in results['models'].items():
+        t = r.get('training') or {}
+        s = r['scores']
+        rows.append(f"| {name} | {' '.join(t.get('args', [])) or '(branch point)'} | {t.get('samples', 0):,} | "
+                    f"{t.get('samples_per_s', float('nan')):.1f} | {s['z_gap']:.3f} | {s['val_loss']:.4f} | "
+                    f"{s['probe_auroc_mean']:.3f} | {s['decode_agreement_key_min']:.3f} | "
+                    f"{s['decode_agreement_key_mean']:.3f} |")
+    return '\n'.join(rows) + '\n'
+
+
+class Paused:
+    """SIGSTOPs the process named in a pid file for the duration (nothing when no file is given)."""
+
+    def __init__(self, pid_file):
+        self.pid = None
+        if pid_file:
+            with open(pid_file) as f:
+                self.pid = int(f.read().strip())
+
+    def __enter__(self):
+        if self.pid:
+            os.kill(self.pid, signal.SIGSTOP)
+        return self
+
+    def __exit__(self, *exc):
+        if self.pid:
+            os.kill(self.pid, signal.SIGCONT)
+
+
+def main(argv=None):
+    args = parse(argv)
+    names = args.variants.split(',')
+    os.makedirs(args.out, exist_ok=True)
+    t0 = time.time()
+    with Paused(args.pause_pid):
+        train_variants(args, names)
+        torch.set_num_threads(args.threads)
+        scorer = Scorer(args)
+        branch_net, branch_state = load_raw(os.path.join(args.source, 'autoenc', 'last.pt'))
+        models = {'branch point': {'training': None, 'scores': scorer.score(branch_net)}}
+        print(f'[ablate] branch point step {branch_state["step"]}: {models["branch point"]["scores"]["z_gap"]:.3f}',
+              flush=True)
+        for name in names:
+            net, state = load_raw(os.path.join(args.out, name, 'autoenc', 'last.pt'))
+            with open(os.path.join(args.out, name, 'trained.json')) as f:
+                trained = json.load(f)
+            models[name] = {'training': training_summary(state, branch_state, trained), 'scores': scorer.score(net)}
+            print(f'[ablate] {name}: {json.dumps({k: v for k, v in models[name]["scores"].items() if not isinstance(v, dict)})}',
+                  flush=True)
+    results = {'branch_point': {'step': branch_state['step'], 'samples': branch_state['samples'],
+                                'compute_hours': branch_state['compute_seconds'] / 3600},
+               'minutes_per_variant': args.minutes, 'parallel': args.parallel,
+               'command': 'python -m diffae_toolkit.facesynth.ablate ' + ' '.join(argv or sys.argv[1:]),
+               'total_seconds': time.time() - t0, 'models': models}
+    with open(os.path.join(args.out, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=1)
+    with open(os.path.join(args.out, 'ablation.md'), 'w') as f:
+        f.write(markdown(results))
+    print(markdown(results), flush=True)
+    return results
+
+
+if __name__ == '__main__':
+    main()
