@@ -241,20 +241,26 @@ def test_ablation_branches_each_variant_from_one_checkpoint_and_scores_it(tmp_pa
     assert os.path.getmtime(os.path.join(out, 'baseline', 'autoenc', 'last.pt')) == mtime
 
 
-def test_ablation_pauses_the_named_run_meanwhile(tmp_path):
+def test_ablation_pauses_the_named_run_and_its_children_meanwhile(tmp_path):
     import subprocess
+    import time
 
-    from diffae_toolkit.facesynth.ablate import Paused
+    from diffae_toolkit.facesynth.ablate import Paused, process_state
 
-    proc = subprocess.Popen(['sleep', '30'])
+    proc = subprocess.Popen(['sh', '-c', 'sleep 30 & wait'])
     try:
         pid_file = tmp_path / 'train.pid'
         pid_file.write_text(f'{proc.pid}\n')
-
-        def state():
-            return open(f'/proc/{proc.pid}/stat').read().split(')')[1].split()[0]
-        with Paused(str(pid_file)):
-            assert state() == 'T'
-        assert state() in ('S', 'R')
+        for _ in range(50):
+            paused = Paused(str(pid_file))
+            if len(paused.pids) == 2:
+                break
+            time.sleep(0.1)
+        assert len(paused.pids) == 2  # the shell and its sleep
+        with paused:
+            assert [process_state(p) for p in paused.pids] == ['T', 'T']
+        time.sleep(0.2)
+        assert all(process_state(p) in ('S', 'R') for p in paused.pids)
     finally:
         proc.kill()
+        subprocess.run(['pkill', '-P', str(proc.pid)])

@@ -112,7 +112,8 @@ def train_variants(args, names, log=print):
             if rc != 0:
                 raise SystemExit(f'{name}: train_autoenc exited with {rc}; see {args.out}/{name}/train.out')
             with open(os.path.join(args.out, name, 'trained.json'), 'w') as f:
-                json.dump({'wall_seconds': time.time() - t0, 'args': BASE_ARGS + VARIANTS[name]}, f)
+                json.dump({'wall_seconds': time.time() - t0, 'args': BASE_ARGS + VARIANTS[name],
+                           'changes': VARIANTS[name]}, f)
 
 
 def load_raw(ckpt_path):
@@ -172,39 +173,74 @@ def training_summary(state, branch_state, trained):
     return {'step': state['step'], 'samples': state['samples'] - branch_state['samples'],
             'compute_hours': (state['compute_seconds'] - branch_state['compute_seconds']) / 3600,
             'samples_per_s': (state['samples'] - branch_state['samples']) / max(1e-9, trained['wall_seconds']),
-            'args': trained['args']}
+            'args': trained['args'], 'changes': trained.get('changes', [])}
 
 
 def markdown(results):
-    rows = ['| variant | args | samples | samples/s | z gap | val loss | probe AUROC | decode agreement (min key) '
+    rows = [f"Every variant: `{' '.join(BASE_ARGS)}` plus its change.", '',
+            '| variant | change | samples | samples/s | z gap | val loss | probe AUROC | decode agreement (min key) '
             '| decode agreement (mean key) |', '|' + ' --- |' * 9]
     for name, r in results['models'].items():
         t = r.get('training') or {}
         s = r['scores']
-        rows.append(f"| {name} | {' '.join(t.get('args', [])) or '(branch point)'} | {t.get('samples', 0):,} | "
+        change = '(branch point)' if not t else ' '.join(t['changes']) or '(none)'
+        rows.append(f"| {name} | {change} | {t.get('samples', 0):,} | "
                     f"{t.get('samples_per_s', float('nan')):.1f} | {s['z_gap']:.3f} | {s['val_loss']:.4f} | "
                     f"{s['probe_auroc_mean']:.3f} | {s['decode_agreement_key_min']:.3f} | "
                     f"{s['decode_agreement_key_mean']:.3f} |")
     return '\n'.join(rows) + '\n'
 
 
+def process_state(pid):
+    """The one-letter state of /proc/PID/stat ('T' = stopped), None when the process is gone."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def descendants(pid):
+    """pid's child processes, their children and so on (from /proc)."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open(f'/proc/{entry}/stat') as f:
+                    ppid = int(f.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 class Paused:
-    """SIGSTOPs the process named in a pid file for the duration (nothing when no file is given)."""
+    """SIGSTOPs the process named in a pid file and its descendants (the ranks of a --procs run) for the
+    duration; nothing when no file is given."""
 
     def __init__(self, pid_file):
-        self.pid = None
+        self.pids = []
         if pid_file:
             with open(pid_file) as f:
-                self.pid = int(f.read().strip())
+                pid = int(f.read().strip())
+            self.pids = [pid] + descendants(pid)
 
     def __enter__(self):
-        if self.pid:
-            os.kill(self.pid, signal.SIGSTOP)
+        for pid in self.pids:
+            os.kill(pid, signal.SIGSTOP)
+        deadline = time.time() + 10
+        while any(process_state(pid) not in ('T', None) for pid in self.pids) and time.time() < deadline:
+            time.sleep(0.01)  # the signal is delivered asynchronously
         return self
 
     def __exit__(self, *exc):
-        if self.pid:
-            os.kill(self.pid, signal.SIGCONT)
+        for pid in self.pids:
+            os.kill(pid, signal.SIGCONT)
 
 
 def main(argv=None):
