@@ -12,6 +12,7 @@ import { fetchBundle } from '../../packages/edge/src/adapters/s3-bundles.ts';
 import { createClient, type DiffaeClient } from '../../packages/edge/src/client.ts';
 import { createApiKey } from '../../packages/edge/src/keys.ts';
 import { readStatus } from '../../packages/gpu-worker/src/status.ts';
+import { until as poll } from '../../packages/gpu-worker/test/helpers/until.ts';
 import { openQueue, openStore } from '../../packages/shared/src/adapters/from-url.ts';
 import { S3ObjectStore } from '../../packages/shared/src/adapters/s3-store.ts';
 import type { Manifest } from '../../packages/shared/src/bundle/manifest.ts';
@@ -43,14 +44,8 @@ interface Worker {
 }
 
 /** Polls `fn` until it holds; the timeout error carries the workers' last log lines. */
-async function until(what: string, fn: () => Promise<boolean> | boolean, logs: () => string[], ms = 90_000) {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; worker log tail:\n${logs().slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, fn: () => Promise<boolean> | boolean, logs: () => string[], ms = 90_000) =>
+  poll(what, fn, { ms, everyMs: 50, detail: () => `worker log tail:\n${logs().slice(-30).join('\n')}` });
 
 const logged = (lines: string[], msg: string, jobId?: string) =>
   lines.filter(

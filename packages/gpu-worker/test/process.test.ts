@@ -12,6 +12,7 @@ import { openSqliteQueue, type SqliteQueue } from '../../shared/src/adapters/sql
 import type { JobSpec } from '../../shared/src/jobs.ts';
 import { readStatus } from '../src/status.ts';
 import { PHOTOS, tinyBundleDir } from './helpers/bundle.ts';
+import { until } from './helpers/until.ts';
 import { message } from './helpers/world.ts';
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
@@ -64,14 +65,6 @@ function startWorker(queueFile: string, env: Record<string, string> = {}): Worke
   child.stderr?.on('data', (d: Buffer) => lines.push(`stderr: ${d.toString()}`));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, lines, exited };
-}
-
-async function until(what: string, fn: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const logged = (w: Worker, msg: string) => w.lines.filter((l) => l.includes(`"msg":"${msg}"`));
@@ -143,7 +136,7 @@ describe('worker process', () => {
         for (const m of jobs) if ((await stateOf(m.jobId)) !== 'succeeded') return false;
         return true;
       },
-      80_000,
+      { ms: 80_000 },
     );
     last.child.kill('SIGTERM');
     expect(await last.exited).toBe(0);

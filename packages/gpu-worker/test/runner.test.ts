@@ -9,6 +9,7 @@ import type { JobServices } from '../src/process-job.ts';
 import { Runner } from '../src/runner.ts';
 import { readStatus } from '../src/status.ts';
 import { failingPuts, HookedStore } from './helpers/stores.ts';
+import { until } from './helpers/until.ts';
 import { createWorld, message, type World } from './helpers/world.ts';
 
 let world: World;
@@ -45,20 +46,6 @@ function startRunner(queue: SqliteQueue, services: JobServices): Runner {
   });
   void runner.start();
   return runner;
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function finalStatus(jobId: string): Promise<JobStatus> {
