@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from diffae_toolkit.facesynth import train_autoenc
+from diffae_toolkit.facesynth import objective, train_autoenc
 from diffae_toolkit.facesynth.metrics import auroc, psnr, ssim
 
 
@@ -43,7 +43,7 @@ def test_autoencoder_training_resumes(tmp_path):
     _write_split(data, 'train', 32, 0)
     _write_split(data, 'val', 8, 1)
     args = ['--data', data, '--run-dir', run, '--batch', '4', '--threads', '1', '--probe-every', '2',
-            '--grid-every', '1000']
+            '--grid-every', '1000', '--score-every', '4']
     train_autoenc.main(args + ['--max-samples', '8'])
     first = torch.load(os.path.join(run, 'autoenc', 'last.pt'))
     assert first['step'] == 2 and first['samples'] == 8
@@ -54,6 +54,10 @@ def test_autoencoder_training_resumes(tmp_path):
     assert changed
     log = [json.loads(line) for line in open(os.path.join(run, 'autoenc', 'log.jsonl'))]
     assert any(r['event'] == 'probe' for r in log)
+    scores = [r for r in log if r['event'] == 'score']
+    assert [r['step'] for r in scores] == [4] and scores[0]['weights'] == 'ema'
+    assert 0 <= scores[0]['probe_auroc_mean'] <= 1 and scores[0]['val_loss'] > 0
+    assert scores[0]['decode_agreement'] is None  # no pixel judge in this run dir
 
 
 def test_ema_decay_warms_up_then_caps():
@@ -98,15 +102,15 @@ def test_step_clock_does_not_count_a_stop_as_compute(monkeypatch):
 
 def test_timestep_mixture_puts_its_share_above_the_threshold():
     torch.manual_seed(0)
-    uniform = train_autoenc.sample_timesteps(4000)
+    uniform = objective.sample_timesteps(4000)
     assert uniform.min() >= 0 and uniform.max() < 1000
     assert abs((uniform >= 600).float().mean().item() - 0.4) < 0.03
-    mixed = train_autoenc.sample_timesteps(4000, high_share=0.5, high_from=600)
+    mixed = objective.sample_timesteps(4000, high_share=0.5, high_from=600)
     assert (mixed[:2000] >= 600).all()
     # half drawn above 600, the other half uniform: 0.5 + 0.5 * 0.4 of the batch lies above 600
     assert abs((mixed >= 600).float().mean().item() - 0.7) < 0.03
-    assert len(train_autoenc.sample_timesteps(5, high_share=0.5)) == 5
+    assert len(objective.sample_timesteps(5, high_share=0.5)) == 5
     with pytest.raises(ValueError, match='high_share'):
-        train_autoenc.sample_timesteps(4, high_share=1.5)
+        objective.sample_timesteps(4, high_share=1.5)
     with pytest.raises(ValueError, match='high_from'):
-        train_autoenc.sample_timesteps(4, high_from=1000)
+        objective.sample_timesteps(4, high_from=1000)

@@ -25,20 +25,10 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import torch
 
-from .. import reference
-from ..config import AutoencConfig
-from ..nets import DiffAENet
-from .data import load_split, to_model_input
-from .encoded import encode_images
 from .paths import DATA_DIR
-from .report.attributes import AttributeSchema, agreement
-from .report.decode_agreement import KEY_UNITS
-from .report.pixel_classifier import judge, load_saved
-from .report.probe import auroc_table, fit_logistic, logistic_scores
-from .train_autoenc import Probe, alpha_bar_table, diffusion_loss
+from .scoring import ValidationScorer, load_weights
 
 # The long run's recipe; each variant changes one thing.
 BASE_ARGS = ['--batch', '16', '--lr', '4e-4', '--warmup', '200']
@@ -114,59 +104,6 @@ def train_variants(args, names, log=print):
             with open(os.path.join(args.out, name, 'trained.json'), 'w') as f:
                 json.dump({'wall_seconds': time.time() - t0, 'args': BASE_ARGS + VARIANTS[name],
                            'changes': VARIANTS[name]}, f)
-
-
-def load_raw(ckpt_path):
-    state = torch.load(ckpt_path, map_location='cpu')
-    net = DiffAENet(AutoencConfig.from_dict(state['conf']).base())
-    net.load_state_dict(state['net'])
-    return net.eval(), state
-
-
-class Scorer:
-    """Fixed validation inputs, noise and judge shared by every model scored."""
-
-    def __init__(self, args):
-        self.args = args
-        self.train_images, self.train_labels, names = load_split(args.data, 'train')
-        self.val_images, self.val_labels, val_names = load_split(args.data, 'val')
-        if list(names) != list(val_names):
-            raise SystemExit(f'train attributes {names} differ from validation attributes {val_names}')
-        self.names = names
-        self.schema = AttributeSchema(names)
-        self.alpha_bar = alpha_bar_table()
-        self.gap_probe = Probe(self.val_images, self.alpha_bar, n=args.gap_images, seed=4321)
-        g = torch.Generator().manual_seed(99)
-        n = min(args.gap_images, len(self.val_images))
-        self.loss_t = torch.randint(0, 1000, (n,), generator=g)
-        self.loss_noise = torch.randn(self.gap_probe.x0.shape, generator=g)
-        self.decode_x0 = to_model_input(self.val_images[:args.decodes])
-        self.decode_noise = torch.randn(self.decode_x0.shape, generator=g)
-        judge_path = args.judge or os.path.join(args.source, 'pixel_classifier.pt')
-        self.judge, saved = load_saved(judge_path, 'cpu')
-        if list(saved['recipe']['attributes']) != list(names):
-            raise SystemExit(f'{judge_path} judges {saved["recipe"]["attributes"]}, not {names}')
-        self.judge_on_inputs = self.schema.read(judge(self.judge, (self.decode_x0 + 1) / 2, 'cpu')[0])
-
-    @torch.no_grad()
-    def score(self, net):
-        a = self.args
-        gap = self.gap_probe.measure(net)
-        val_loss = diffusion_loss(net, self.gap_probe.x0, self.loss_t, self.loss_noise, self.alpha_bar).mean().item()
-        z_train = encode_images(net.encoder, self.train_images[:a.probe_train])
-        z_eval = encode_images(net.encoder, self.val_images[:a.probe_eval])
-        fit = fit_logistic(z_train, self.train_labels[:a.probe_train], 300)
-        probe = auroc_table(self.names, self.val_labels[:a.probe_eval], logistic_scores(fit, z_eval).numpy())
-        decodes = []
-        for s in range(0, len(self.decode_x0), 64):
-            x0 = self.decode_x0[s:s + 64]
-            decodes.append(reference.render(net, self.decode_noise[s:s + 64], net.encoder(x0), a.decode_steps))
-        read = self.schema.read(judge(self.judge, torch.cat(decodes), 'cpu')[0])
-        agree = agreement(read, self.judge_on_inputs)
-        key = {u: agree[u] for u in KEY_UNITS if u in agree}
-        return {'z_gap': gap['probe_z_gap'], 'val_loss': val_loss, 'probe_auroc_mean': probe['mean'],
-                'probe_auroc': probe['per_attribute'], 'decode_agreement': agree,
-                'decode_agreement_key_min': min(key.values()), 'decode_agreement_key_mean': float(np.mean(list(key.values())))}
 
 
 def training_summary(state, branch_state, trained):
@@ -251,13 +188,18 @@ def main(argv=None):
     with Paused(args.pause_pid):
         train_variants(args, names)
         torch.set_num_threads(args.threads)
-        scorer = Scorer(args)
-        branch_net, branch_state = load_raw(os.path.join(args.source, 'autoenc', 'last.pt'))
+        judge_path = args.judge or os.path.join(args.source, 'pixel_classifier.pt')
+        if not os.path.exists(judge_path):
+            raise SystemExit(f'{judge_path} not found: run the report once (it trains the pixel judge) or pass --judge')
+        scorer = ValidationScorer(args.data, judge_path,
+                                  probe_train=args.probe_train, probe_eval=args.probe_eval, decodes=args.decodes,
+                                  decode_steps=args.decode_steps, gap_images=args.gap_images)
+        branch_net, branch_state = load_weights(os.path.join(args.source, 'autoenc', 'last.pt'), 'net')
         models = {'branch point': {'training': None, 'scores': scorer.score(branch_net)}}
         print(f'[ablate] branch point step {branch_state["step"]}: {models["branch point"]["scores"]["z_gap"]:.3f}',
               flush=True)
         for name in names:
-            net, state = load_raw(os.path.join(args.out, name, 'autoenc', 'last.pt'))
+            net, state = load_weights(os.path.join(args.out, name, 'autoenc', 'last.pt'), 'net')
             with open(os.path.join(args.out, name, 'trained.json')) as f:
                 trained = json.load(f)
             models[name] = {'training': training_summary(state, branch_state, trained), 'scores': scorer.score(net)}

@@ -10,72 +10,16 @@ import argparse
 import os
 import time
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .paths import DATA_DIR, RUN_DIR
-from .. import reference
 from ..config import AutoencConfig
 from ..nets import DiffAENet
 from .common import Ema, JsonlLog, StepClock, Timer, atomic_save, save_grid, warmup_lr
-from .data import BatchSampler, load_split, to_model_input
+from .data import BatchSampler, load_split
+from .objective import Probe, alpha_bar_table, diffusion_loss, sample_timesteps
 from .presets import facesynth_config
-
-
-def alpha_bar_table():
-    return torch.from_numpy(np.cumprod(1.0 - reference.betas('linear'))).float()
-
-
-def sample_timesteps(n, high_share=0.0, high_from=500, num_steps=1000, device=None):
-    """n timesteps: uniform over [0, num_steps), except a `high_share` fraction (rounded down) drawn
-    uniformly from [high_from, num_steps). The loss is not reweighted: the mixture moves the training
-    signal towards high noise, it is not an unbiased estimate of the uniform objective."""
-    if not 0.0 <= high_share <= 1.0:
-        raise ValueError(f'high_share must lie in [0, 1], got {high_share}')
-    if not 0 <= high_from < num_steps:
-        raise ValueError(f'high_from must lie in [0, {num_steps}), got {high_from}')
-    n_high = int(n * high_share)
-    t = torch.randint(0, num_steps, (n,), device=device)
-    if n_high:
-        t[:n_high] = torch.randint(high_from, num_steps, (n_high,), device=device)
-    return t
-
-
-def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
-    ab = alpha_bar[t].view(-1, 1, 1, 1)
-    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-    if z is None:
-        z = net.encoder(x0)
-    eps = net(x_t, t.float(), z)
-    return F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
-
-
-class Probe:
-    """Fixed validation batch, timesteps and noise: tracks whether z_sem carries information.
-
-    gap = loss(shuffled z) / loss(own z) - 1; zero means the decoder ignores z_sem."""
-
-    def __init__(self, val_images, alpha_bar, n=64, seed=1234):
-        g = torch.Generator().manual_seed(seed)
-        self.x0 = to_model_input(val_images[:n])
-        n = self.x0.shape[0]
-        self.t = torch.randint(100, 1000, (n,), generator=g)
-        self.noise = torch.randn(self.x0.shape, generator=g)
-        self.xT = torch.randn(self.x0.shape, generator=g)
-        self.alpha_bar = alpha_bar
-
-    @torch.no_grad()
-    def measure(self, net):
-        z = net.encoder(self.x0)
-        own = diffusion_loss(net, self.x0, self.t, self.noise, self.alpha_bar, z).mean().item()
-        shuffled = diffusion_loss(net, self.x0, self.t, self.noise, self.alpha_bar, z.roll(1, 0)).mean().item()
-        return {'probe_loss_own_z': own, 'probe_loss_shuffled_z': shuffled, 'probe_z_gap': shuffled / own - 1}
-
-    @torch.no_grad()
-    def random_xt_decodes(self, net, steps=20, n=16):
-        z = net.encoder(self.x0[:n])
-        return reference.render(net, self.xT[:n], z, steps)
+from .scoring import ValidationScorer
 
 
 def main(argv=None):
@@ -96,6 +40,11 @@ def main(argv=None):
     p.add_argument('--save-every', type=float, default=5.0, help='minutes between checkpoints')
     p.add_argument('--probe-every', type=int, default=500, help='steps between probe measurements')
     p.add_argument('--grid-every', type=int, default=2000, help='steps between sample grids')
+    p.add_argument('--score-every', type=int, default=4000,
+                   help='steps between validation scores of the EMA model (facesynth.scoring, ~2 min); 0 = never')
+    p.add_argument('--judge', default=None,
+                   help='pixel judge for the random-x_T agreement score (default: RUN_DIR/pixel_classifier.pt, '
+                        'written by the report; skipped while it does not exist)')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args(argv)
@@ -134,6 +83,7 @@ def main(argv=None):
         log.write(event='start', conf=conf.to_dict(), params=n_params, args=vars(args))
 
     alpha_bar = alpha_bar_table().to(device)
+    scorer = None
     probe = Probe(val_images, alpha_bar.cpu())
     timer = Timer(args.minutes)
     clock = StepClock()
@@ -176,6 +126,16 @@ def main(argv=None):
             ema.model.to(device)
             log.write(event='probe', step=step, samples=samples, compute_hours=compute_s / 3600, **m)
             print(f'probe {m}', flush=True)
+        if args.score_every and step % args.score_every == 0:
+            if scorer is None:
+                scorer = ValidationScorer(args.data, args.judge or os.path.join(args.run_dir, 'pixel_classifier.pt'))
+            model_cpu = ema.model.cpu() if device.type != 'cpu' else ema.model
+            scores = scorer.score(model_cpu)
+            ema.model.to(device)
+            log.write(event='score', step=step, samples=samples, compute_hours=compute_s / 3600, weights='ema',
+                      **scores)
+            print(f"score z_gap {scores['z_gap']:.3f} probe AUROC {scores['probe_auroc_mean']:.3f} "
+                  f"decode agreement (min key) {scores['decode_agreement_key_min']}", flush=True)
         if step % args.grid_every == 0:
             model_cpu = ema.model.cpu() if device.type != 'cpu' else ema.model
             imgs = probe.random_xt_decodes(model_cpu)

@@ -1,5 +1,7 @@
-"""Training curve of the autoencoder from autoenc/log.jsonl: loss (`train` events) and the own-vs-shuffled
-z gap (`probe` events), drawn with PIL (matplotlib is not installed on the build machine)."""
+"""Training curve of the autoencoder from autoenc/log.jsonl: loss (`train` events), the own-vs-shuffled
+z gap (`probe` events) and, when the run scored itself (`score` events, facesynth.scoring), the validation
+linear-probe AUROC and random-x_T decode agreement. Drawn with PIL (matplotlib is not installed on the
+build machine)."""
 import json
 import math
 import os
@@ -10,9 +12,10 @@ PANEL_W, PANEL_H, MARGIN = 360, 220, 44
 
 
 def read_log(path):
-    train, probe = [], []
+    """{'loss', 'z_gap', 'probe_auroc', 'decode_agreement'}: lists of (step, value)."""
+    series = {'loss': [], 'z_gap': [], 'probe_auroc': [], 'decode_agreement': []}
     if not os.path.exists(path):
-        return train, probe
+        return series
     with open(path) as f:
         for line in f:
             line = line.strip()
@@ -22,17 +25,22 @@ def read_log(path):
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line being written while we read
-            if record.get('event') == 'train' and 'loss' in record:
-                train.append((record['step'], record['loss']))
-            elif record.get('event') == 'probe' and 'probe_z_gap' in record:
-                probe.append((record['step'], record['probe_z_gap']))
-    return train, probe
+            event, step = record.get('event'), record.get('step')
+            if event == 'train' and 'loss' in record:
+                series['loss'].append((step, record['loss']))
+            elif event == 'probe' and 'probe_z_gap' in record:
+                series['z_gap'].append((step, record['probe_z_gap']))
+            elif event == 'score':
+                series['probe_auroc'].append((step, record['probe_auroc_mean']))
+                if record.get('decode_agreement_key_min') is not None:
+                    series['decode_agreement'].append((step, record['decode_agreement_key_min']))
+    return series
 
 
-def _panel(draw, x0, title, points, log_y):
-    box = (x0 + MARGIN, 24, x0 + PANEL_W - 10, PANEL_H - 28)
+def _panel(draw, x0, y0, title, points, log_y):
+    box = (x0 + MARGIN, y0 + 24, x0 + PANEL_W - 10, y0 + PANEL_H - 28)
     draw.rectangle(box, outline=(0, 0, 0))
-    draw.text((x0 + MARGIN, 6), title, fill=(0, 0, 0))
+    draw.text((x0 + MARGIN, y0 + 6), title, fill=(0, 0, 0))
     if len(points) < 1:
         draw.text((box[0] + 8, box[1] + 8), 'no data yet', fill=(120, 0, 0))
         return
@@ -57,18 +65,27 @@ def _panel(draw, x0, title, points, log_y):
     draw.text((box[2] - 6 * len(end), box[3] + 4), end, fill=(0, 0, 0))
 
 
-def plot(train, probe, path):
-    image = Image.new('RGB', (2 * PANEL_W, PANEL_H), (255, 255, 255))
+PANELS = (('loss', 'training loss (eps MSE, log scale)', True),
+          ('z_gap', 'z gap: loss(shuffled z) / loss(own z) - 1', False),
+          ('probe_auroc', 'validation linear-probe AUROC (mean)', False),
+          ('decode_agreement', 'random-x_T decode agreement (min key unit)', False))
+
+
+def plot(series, path):
+    image = Image.new('RGB', (2 * PANEL_W, 2 * PANEL_H), (255, 255, 255))
     draw = ImageDraw.Draw(image)
-    _panel(draw, 0, 'training loss (eps MSE, log scale)', train, log_y=True)
-    _panel(draw, PANEL_W, 'z gap: loss(shuffled z) / loss(own z) - 1', probe, log_y=False)
+    for i, (key, title, log_y) in enumerate(PANELS):
+        _panel(draw, (i % 2) * PANEL_W, (i // 2) * PANEL_H, title, series[key], log_y)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     image.save(path)
 
 
 def run(run_dir, pictures):
-    train, probe = read_log(os.path.join(run_dir, 'autoenc', 'log.jsonl'))
-    plot(train, probe, pictures.path('training_curve.png'))
+    series = read_log(os.path.join(run_dir, 'autoenc', 'log.jsonl'))
+    plot(series, pictures.path('training_curve.png'))
     last = lambda pts: {'step': pts[-1][0], 'value': pts[-1][1]} if pts else None
-    return {'train_points': len(train), 'probe_points': len(probe), 'last_loss': last(train),
-            'last_z_gap': last(probe), 'grid': f'{pictures.prefix}/training_curve.png'}
+    return {'train_points': len(series['loss']), 'probe_points': len(series['z_gap']),
+            'score_points': len(series['probe_auroc']), 'last_loss': last(series['loss']),
+            'last_z_gap': last(series['z_gap']), 'last_probe_auroc': last(series['probe_auroc']),
+            'last_decode_agreement': last(series['decode_agreement']),
+            'grid': f'{pictures.prefix}/training_curve.png'}

@@ -139,9 +139,13 @@ def generation(r):
 def curves(r):
     c = r['training_curve']
     last = lambda x: f'{_f(x["value"], 4)} at step {x["step"]}' if x else '—'
+    scored = ''
+    if c.get('last_probe_auroc'):
+        scored = (f'; validation scores of the EMA model: last probe AUROC {last(c["last_probe_auroc"])}, '
+                  f'last random-x_T agreement (min key unit) {last(c.get("last_decode_agreement"))}')
     return '\n'.join(['## Training curve', '',
-                      f'From `autoenc/log.jsonl`: last loss {last(c["last_loss"])}, last z gap {last(c["last_z_gap"])}.',
-                      '', f'![training curve]({c["grid"]})'])
+                      f'From `autoenc/log.jsonl`: last loss {last(c["last_loss"])}, last z gap {last(c["last_z_gap"])}'
+                      f'{scored}.', '', f'![training curve]({c["grid"]})'])
 
 
 def timings(r):

@@ -1,0 +1,63 @@
+"""The stage-1 objective: eps-prediction MSE at sampled timesteps, and the fixed-batch probe that tracks
+whether the decoder uses z_sem."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .. import reference
+from .data import to_model_input
+
+
+def alpha_bar_table():
+    return torch.from_numpy(np.cumprod(1.0 - reference.betas('linear'))).float()
+
+
+def sample_timesteps(n, high_share=0.0, high_from=500, num_steps=1000, device=None):
+    """n timesteps: uniform over [0, num_steps), except a `high_share` fraction (rounded down) drawn
+    uniformly from [high_from, num_steps). The loss is not reweighted: the mixture moves the training
+    signal towards high noise, it is not an unbiased estimate of the uniform objective."""
+    if not 0.0 <= high_share <= 1.0:
+        raise ValueError(f'high_share must lie in [0, 1], got {high_share}')
+    if not 0 <= high_from < num_steps:
+        raise ValueError(f'high_from must lie in [0, {num_steps}), got {high_from}')
+    n_high = int(n * high_share)
+    t = torch.randint(0, num_steps, (n,), device=device)
+    if n_high:
+        t[:n_high] = torch.randint(high_from, num_steps, (n_high,), device=device)
+    return t
+
+
+def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
+    ab = alpha_bar[t].view(-1, 1, 1, 1)
+    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+    if z is None:
+        z = net.encoder(x0)
+    eps = net(x_t, t.float(), z)
+    return F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
+
+
+class Probe:
+    """Fixed validation batch, timesteps and noise: tracks whether z_sem carries information.
+
+    gap = loss(shuffled z) / loss(own z) - 1; zero means the decoder ignores z_sem."""
+
+    def __init__(self, val_images, alpha_bar, n=64, seed=1234):
+        g = torch.Generator().manual_seed(seed)
+        self.x0 = to_model_input(val_images[:n])
+        n = self.x0.shape[0]
+        self.t = torch.randint(100, 1000, (n,), generator=g)
+        self.noise = torch.randn(self.x0.shape, generator=g)
+        self.xT = torch.randn(self.x0.shape, generator=g)
+        self.alpha_bar = alpha_bar
+
+    @torch.no_grad()
+    def measure(self, net):
+        z = net.encoder(self.x0)
+        own = diffusion_loss(net, self.x0, self.t, self.noise, self.alpha_bar, z).mean().item()
+        shuffled = diffusion_loss(net, self.x0, self.t, self.noise, self.alpha_bar, z.roll(1, 0)).mean().item()
+        return {'probe_loss_own_z': own, 'probe_loss_shuffled_z': shuffled, 'probe_z_gap': shuffled / own - 1}
+
+    @torch.no_grad()
+    def random_xt_decodes(self, net, steps=20, n=16):
+        z = net.encoder(self.x0[:n])
+        return reference.render(net, self.xT[:n], z, steps)

@@ -1,0 +1,84 @@
+"""What z_sem has learnt, scored on the VALIDATION split (the test split stays for the report):
+  - z gap: denoising loss with a shuffled z over the loss with each image's own z, minus one;
+  - the validation denoising loss itself (uniform t, fixed noise);
+  - linear-probe AUROC of the attributes from z (fitted on encoded TRAIN images);
+  - random-x_T decode agreement: decode z with fresh noise and ask the report's pixel judge whether the
+    decode shows the input's glasses / facial hair / hat / hair colour (skipped without a judge).
+Used by the recipe ablation and, every --score-every steps, by the training run itself."""
+import os
+
+import numpy as np
+import torch
+
+from .. import reference
+from ..config import AutoencConfig
+from ..nets import DiffAENet
+from .data import load_split, to_model_input
+from .encoded import encode_images
+from .objective import Probe, alpha_bar_table, diffusion_loss
+from .report.attributes import AttributeSchema, agreement
+from .report.decode_agreement import KEY_UNITS
+from .report.pixel_classifier import judge, load_saved
+from .report.probe import auroc_table, fit_logistic, logistic_scores
+
+
+def load_weights(ckpt_path, which):
+    """The autoencoder of a training checkpoint with its raw ('net') or averaged ('ema') weights."""
+    state = torch.load(ckpt_path, map_location='cpu')
+    net = DiffAENet(AutoencConfig.from_dict(state['conf']).base())
+    net.load_state_dict(state[which])
+    return net.eval(), state
+
+
+class ValidationScorer:
+    """Fixed validation inputs, noise and judge, shared by every model it scores."""
+
+    def __init__(self, data_root, judge_path=None, *, probe_train=5000, probe_eval=1000, decodes=128,
+                 decode_steps=20, gap_images=256, probe_iters=300):
+        self.probe_train, self.probe_eval, self.decode_steps = probe_train, probe_eval, decode_steps
+        self.probe_iters = probe_iters
+        self.train_images, self.train_labels, names = load_split(data_root, 'train')
+        self.val_images, self.val_labels, val_names = load_split(data_root, 'val')
+        if list(names) != list(val_names):
+            raise ValueError(f'train attributes {names} differ from validation attributes {val_names}')
+        self.names = names
+        self.alpha_bar = alpha_bar_table()
+        self.gap_probe = Probe(self.val_images, self.alpha_bar, n=gap_images, seed=4321)
+        g = torch.Generator().manual_seed(99)
+        self.loss_t = torch.randint(0, 1000, (len(self.gap_probe.x0),), generator=g)
+        self.loss_noise = torch.randn(self.gap_probe.x0.shape, generator=g)
+        self.decode_x0 = to_model_input(self.val_images[:decodes])
+        self.decode_noise = torch.randn(self.decode_x0.shape, generator=g)
+        self.judge = None
+        if judge_path and os.path.exists(judge_path):
+            self.judge, saved = load_saved(judge_path, 'cpu')
+            if list(saved['recipe']['attributes']) != list(names):
+                raise ValueError(f'{judge_path} judges {saved["recipe"]["attributes"]}, not {names}')
+            self.schema = AttributeSchema(names)
+            self.judge_on_inputs = self.schema.read(judge(self.judge, (self.decode_x0 + 1) / 2, 'cpu')[0])
+
+    @torch.no_grad()
+    def score(self, net):
+        gap = self.gap_probe.measure(net)
+        val_loss = diffusion_loss(net, self.gap_probe.x0, self.loss_t, self.loss_noise, self.alpha_bar).mean().item()
+        z_train = encode_images(net.encoder, self.train_images[:self.probe_train])
+        z_eval = encode_images(net.encoder, self.val_images[:self.probe_eval])
+        fit = fit_logistic(z_train, self.train_labels[:self.probe_train], self.probe_iters)
+        probe = auroc_table(self.names, self.val_labels[:self.probe_eval], logistic_scores(fit, z_eval).numpy())
+        scores = {'z_gap': gap['probe_z_gap'], 'val_loss': val_loss, 'probe_auroc_mean': probe['mean'],
+                  'probe_auroc': probe['per_attribute'], 'decode_agreement': None,
+                  'decode_agreement_key_min': None, 'decode_agreement_key_mean': None}
+        if self.judge is not None:
+            scores.update(self._decode_agreement(net))
+        return scores
+
+    def _decode_agreement(self, net):
+        decodes = []
+        for s in range(0, len(self.decode_x0), 64):
+            x0 = self.decode_x0[s:s + 64]
+            decodes.append(reference.render(net, self.decode_noise[s:s + 64], net.encoder(x0), self.decode_steps))
+        read = self.schema.read(judge(self.judge, torch.cat(decodes), 'cpu')[0])
+        agree = agreement(read, self.judge_on_inputs)
+        key = [agree[u] for u in KEY_UNITS if u in agree]
+        return {'decode_agreement': agree, 'decode_agreement_key_min': min(key),
+                'decode_agreement_key_mean': float(np.mean(key))}
