@@ -242,12 +242,14 @@ def test_ablation_branches_each_variant_from_one_checkpoint_and_scores_it(tmp_pa
 
 
 def test_ablation_pauses_the_named_run_and_its_children_meanwhile(tmp_path):
+    import signal
     import subprocess
     import time
 
     from diffae_toolkit.facesynth.ablate import Paused, process_state
 
     proc = subprocess.Popen(['sh', '-c', 'sleep 30 & wait'])
+    paused = None
     try:
         pid_file = tmp_path / 'train.pid'
         pid_file.write_text(f'{proc.pid}\n')
@@ -262,5 +264,9 @@ def test_ablation_pauses_the_named_run_and_its_children_meanwhile(tmp_path):
         time.sleep(0.2)
         assert all(process_state(p) in ('S', 'R') for p in paused.pids)
     finally:
-        proc.kill()
-        subprocess.run(['pkill', '-P', str(proc.pid)])
+        for pid in reversed(paused.pids if paused else [proc.pid]):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait()
