@@ -19,13 +19,16 @@ def main(argv=None):
     p.add_argument('--lr', type=float, default=4e-4)
     p.add_argument('--device', default=None)
     p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--score-every', type=int, default=4000,
+                   help='autoencoder steps between validation scores (they run on the CPU); 0 = never')
     p.add_argument('--latent-steps', type=int, default=20000)
     p.add_argument('--lite-steps', type=int, default=6000)
     p.add_argument('--version', default=None, help='export a bundle with this version at the end')
     p.add_argument('--out', default='models/bundles/facesynth64')
     args = p.parse_args(argv)
     common = ['--data', args.data, '--run-dir', args.run_dir, '--threads', str(args.threads)]
-    ae = common + ['--minutes', str(args.autoenc_minutes), '--batch', str(args.batch), '--lr', str(args.lr)]
+    ae = common + ['--minutes', str(args.autoenc_minutes), '--batch', str(args.batch), '--lr', str(args.lr),
+                   '--score-every', str(args.score_every)]
     if args.device:
         ae += ['--device', args.device]
     train_autoenc.main(ae)
