@@ -128,26 +128,28 @@ def markdown(results):
     return '\n'.join(rows) + '\n'
 
 
-def process_state(pid):
-    """The one-letter state of /proc/PID/stat ('T' = stopped), None when the process is gone."""
+def _stat_fields(pid):
+    """/proc/PID/stat after the command name: [state, ppid, ...]; None when the process is gone."""
     try:
         with open(f'/proc/{pid}/stat') as f:
-            return f.read().rsplit(')', 1)[1].split()[0]
-    except OSError:
+            return f.read().rsplit(')', 1)[1].split()
+    except (OSError, IndexError):
         return None
+
+
+def process_state(pid):
+    """The one-letter state of the process ('T' = stopped), None when it is gone."""
+    fields = _stat_fields(pid)
+    return fields[0] if fields else None
 
 
 def descendants(pid):
     """pid's child processes, their children and so on (from /proc)."""
     children = {}
     for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            try:
-                with open(f'/proc/{entry}/stat') as f:
-                    ppid = int(f.read().rsplit(')', 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
+        fields = _stat_fields(entry) if entry.isdigit() else None
+        if fields:
+            children.setdefault(int(fields[1]), []).append(int(entry))
     found, todo = [], [pid]
     while todo:
         for child in children.get(todo.pop(), []):
@@ -157,8 +159,8 @@ def descendants(pid):
 
 
 class Paused:
-    """SIGSTOPs the process named in a pid file and its descendants (the ranks of a --procs run) for the
-    duration; nothing when no file is given."""
+    """SIGSTOPs the process named in a pid file and its descendants (a launcher's trainer, a trainer's
+    workers) for the duration, waiting until they are stopped; nothing when no file is given."""
 
     def __init__(self, pid_file):
         self.pids = []

@@ -1,4 +1,5 @@
 """Shared training plumbing: EMA, atomic resumable checkpoints, JSONL logs, image grids."""
+import contextlib
 import copy
 import json
 import math
@@ -24,6 +25,15 @@ class Ema:
 
     def current_decay(self):
         return min(self.decay, (1 + self.updates) / (10 + self.updates))
+
+    @contextlib.contextmanager
+    def on_cpu(self):
+        """The averaged model on the CPU for the duration (probes and scores run there), then back."""
+        device = next(self.model.parameters()).device
+        try:
+            yield self.model.cpu()
+        finally:
+            self.model.to(device)
 
     @torch.no_grad()
     def update(self, model):

@@ -122,24 +122,22 @@ def main(argv=None):
                   f'{window_n * args.batch / elapsed:.1f} samples/s', flush=True)
             window_loss, window_n, window_t0 = 0.0, 0, time.time()
         if step % args.probe_every == 0:
-            m = probe.measure(ema.model.cpu() if device.type != 'cpu' else ema.model)
-            ema.model.to(device)
+            with ema.on_cpu() as model_cpu:
+                m = probe.measure(model_cpu)
             log.write(event='probe', step=step, samples=samples, compute_hours=compute_s / 3600, **m)
             print(f'probe {m}', flush=True)
         if args.score_every and step % args.score_every == 0:
             if scorer is None:
                 scorer = ValidationScorer(args.data, args.judge or os.path.join(args.run_dir, 'pixel_classifier.pt'))
-            model_cpu = ema.model.cpu() if device.type != 'cpu' else ema.model
-            scores = scorer.score(model_cpu)
-            ema.model.to(device)
+            with ema.on_cpu() as model_cpu:
+                scores = scorer.score(model_cpu)
             log.write(event='score', step=step, samples=samples, compute_hours=compute_s / 3600, weights='ema',
                       **scores)
             print(f"score z_gap {scores['z_gap']:.3f} probe AUROC {scores['probe_auroc_mean']:.3f} "
                   f"decode agreement (min key) {scores['decode_agreement_key_min']}", flush=True)
         if step % args.grid_every == 0:
-            model_cpu = ema.model.cpu() if device.type != 'cpu' else ema.model
-            imgs = probe.random_xt_decodes(model_cpu)
-            ema.model.to(device)
+            with ema.on_cpu() as model_cpu:
+                imgs = probe.random_xt_decodes(model_cpu)
             top = (probe.x0[:16] + 1) / 2
             save_grid(torch.cat([top, imgs]), os.path.join(args.run_dir, 'autoenc', 'grids', f'{step:07d}.png'))
         if time.time() - last_save > 60 * args.save_every:
