@@ -219,21 +219,26 @@ def test_ablation_branches_each_variant_from_one_checkpoint_and_scores_it(tmp_pa
     load_or_train(os.path.join(source, 'pixel_classifier.pt'), AttributeSchema(NAMES), (images, labels),
                   (images, labels), settings=QUICK.replace(pixel_train=32, pixel_val=8), device='cpu',
                   log=lambda *_: None)
-    args = ['--from', source, '--out', out, '--data', data, '--variants', 'baseline,high_t_half', '--minutes', '0.02',
+    args = ['--from', source, '--out', out, '--data', data, '--variants', 'baseline,high_t_half,official_eps', '--minutes', '0.02',
             '--probe-train', '32', '--probe-eval', '16', '--decodes', '4', '--decode-steps', '5',
             '--gap-images', '8', '--threads', '1']
     r = ablate.main(args)
 
-    assert set(r['models']) == {'branch point', 'baseline', 'high_t_half'}
+    assert set(r['models']) == {'branch point', 'baseline', 'high_t_half', 'official_eps'}
     assert r['branch_point']['step'] == 1
-    for name in ('baseline', 'high_t_half'):
+    for name in ('baseline', 'high_t_half', 'official_eps'):
         training = r['models'][name]['training']
         assert training['step'] > 1 and training['samples'] == 16 * (training['step'] - 1)
         scores = r['models'][name]['scores']
         assert 0 <= scores['probe_auroc_mean'] <= 1 and 0 <= scores['decode_agreement_key_min'] <= 1
-        assert scores['val_loss'] > 0
-    log = [json.loads(line) for line in open(os.path.join(out, 'high_t_half', 'autoenc', 'log.jsonl'))]
-    assert [e['args']['high_t_share'] for e in log if e['event'] == 'resume'] == [0.5]
+        assert scores['val_loss'] > 0 and 0 < scores['decode_colour_mse'] < 1
+        assert set(scores['x0_colour_mse']) == {'700', '800', '900'}
+    def resumed_with(variant, arg):
+        log = [json.loads(line) for line in open(os.path.join(out, variant, 'autoenc', 'log.jsonl'))]
+        return [e['args'][arg] for e in log if e['event'] == 'resume']
+    assert resumed_with('high_t_half', 'high_t_share') == [0.5]
+    assert resumed_with('official_eps', 'x0_weight_floor') == [0.0]
+    assert resumed_with('baseline', 'x0_weight_floor') == [1e-3]
     assert '| high_t_half |' in open(os.path.join(out, 'ablation.md')).read()
     # a rerun reuses the trained variants
     mtime = os.path.getmtime(os.path.join(out, 'baseline', 'autoenc', 'last.pt'))
@@ -270,3 +275,16 @@ def test_ablation_pauses_the_named_run_and_its_children_meanwhile(tmp_path):
             except ProcessLookupError:
                 pass
         proc.wait()
+
+
+def test_colour_mse_compares_cell_means_on_the_unit_range():
+    from diffae_toolkit.facesynth.scoring import colour_mse
+
+    torch.manual_seed(0)
+    a = torch.rand(3, 3, 64, 64) * 2 - 1
+    assert colour_mse(a, a) == 0
+    # a shift of 0.4 on [-1, 1] is 0.2 on [0, 1]
+    assert abs(colour_mse(a, a + 0.4) - 0.04) < 1e-6
+    # detail that averages out within each 16x16 cell costs nothing
+    checker = (torch.arange(64).view(1, 1, 64, 1) + torch.arange(64).view(1, 1, 1, 64)) % 2 * 0.2 - 0.1
+    assert colour_mse(a, a + checker) < 1e-10

@@ -100,6 +100,21 @@ def test_step_clock_does_not_count_a_stop_as_compute(monkeypatch):
     assert clock.seconds_since(t0) == pytest.approx(1.1)
 
 
+def test_x0_weight_floor_keeps_the_eps_loss_where_snr_is_high_and_floors_the_x0_weight_elsewhere():
+    alpha_bar = objective.alpha_bar_table()
+    t = torch.arange(1000)
+    assert torch.equal(objective.loss_weights(t, alpha_bar), torch.ones(1000))
+    snr = alpha_bar / (1 - alpha_bar)
+    w = objective.loss_weights(t, alpha_bar, x0_floor=1e-3)
+    assert torch.equal(w[snr >= 1e-3], torch.ones(int((snr >= 1e-3).sum())))
+    # the weight on the implied x0 error, SNR * w, never falls below the floor
+    assert (snr * w >= 1e-3 * (1 - 1e-5)).all()
+    assert torch.allclose((snr * w)[snr < 1e-3], torch.full((int((snr < 1e-3).sum()),), 1e-3))
+    assert 820 < int((snr < 1e-3).nonzero()[0]) < 830 and w[-1] > 20
+    with pytest.raises(ValueError, match='x0_floor'):
+        objective.loss_weights(t, alpha_bar, x0_floor=-1.0)
+
+
 def test_timestep_mixture_puts_its_share_above_the_threshold():
     torch.manual_seed(0)
     uniform = objective.sample_timesteps(4000)

@@ -8,6 +8,7 @@ is short of (the inferred-x_T reconstruction is already good):
   - linear-probe AUROC of the attributes from z (fitted on encoded TRAIN images);
   - random-x_T decode agreement: decode z with fresh noise, ask the report's pixel judge whether the
     decode shows the input's glasses / facial hair / hat / hair colour;
+  - the colour error of those decodes and of the decoder's implied x0 at t = 800 (scoring.colour_mse);
   - the validation denoising loss itself (uniform t, fixed noise), so a variant cannot win by neglecting
     the low-noise steps.
 The raw (non-EMA) weights are scored: after a short branch the EMA is still mostly the branch point.
@@ -31,9 +32,11 @@ from .paths import DATA_DIR
 from .scoring import ValidationScorer, load_weights
 
 # The long run's recipe; each variant changes one thing.
-BASE_ARGS = ['--batch', '16', '--lr', '4e-4', '--warmup', '200']
+BASE_ARGS = ['--batch', '16', '--lr', '4e-4', '--warmup', '200', '--x0-weight-floor', '1e-3']
 VARIANTS = {
     'baseline': [],
+    'official_eps': ['--x0-weight-floor', '0'],
+    'x0_floor_1e-2': ['--x0-weight-floor', '1e-2'],
     'high_t_half': ['--high-t-share', '0.5', '--high-t-from', '500'],
     'lr_8e-4': ['--lr', '8e-4'],
     'batch_32': ['--batch', '32', '--lr', '5.7e-4'],  # square-root learning-rate scaling
@@ -116,7 +119,7 @@ def training_summary(state, branch_state, trained):
 def markdown(results):
     rows = [f"Every variant: `{' '.join(BASE_ARGS)}` plus its change.", '',
             '| variant | change | samples | samples/s | z gap | val loss | probe AUROC | decode agreement (min key) '
-            '| decode agreement (mean key) |', '|' + ' --- |' * 9]
+            '| decode agreement (mean key) | decode colour MSE | x0 colour MSE at t=800 |', '|' + ' --- |' * 11]
     for name, r in results['models'].items():
         t = r.get('training') or {}
         s = r['scores']
@@ -124,7 +127,8 @@ def markdown(results):
         rows.append(f"| {name} | {change} | {t.get('samples', 0):,} | "
                     f"{t.get('samples_per_s', float('nan')):.1f} | {s['z_gap']:.3f} | {s['val_loss']:.4f} | "
                     f"{s['probe_auroc_mean']:.3f} | {s['decode_agreement_key_min']:.3f} | "
-                    f"{s['decode_agreement_key_mean']:.3f} |")
+                    f"{s['decode_agreement_key_mean']:.3f} | {s['decode_colour_mse']:.4f} | "
+                    f"{s['x0_colour_mse']['800']:.4f} |")
     return '\n'.join(rows) + '\n'
 
 

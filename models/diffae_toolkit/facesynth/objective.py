@@ -27,6 +27,23 @@ def sample_timesteps(n, high_share=0.0, high_from=500, num_steps=1000, device=No
     return t
 
 
+def loss_weights(t, alpha_bar, x0_floor=0.0):
+    """Per-sample weights on the eps-prediction MSE that give every timestep at least `x0_floor` weight on
+    the error of the implied x0 prediction.
+
+    With x_t = sqrt(ab) x0 + sqrt(1 - ab) eps, an x0 error d costs SNR(t) |d|^2 in the eps loss
+    (SNR = ab / (1 - ab)), so at high noise (SNR ~ 1e-4 near t = 1000) the official uniform objective barely
+    asks the decoder to predict the coarse image from z_sem, and random-x_T decodes take their colours from
+    the noise. Weight max(1, x0_floor / SNR) keeps the eps loss where SNR >= x0_floor and weighs the x0
+    error by x0_floor above that. 0 = the official objective (all weights 1). The sampler is unchanged."""
+    if x0_floor < 0:
+        raise ValueError(f'x0_floor must be >= 0, got {x0_floor}')
+    ab = alpha_bar[t]
+    if x0_floor == 0:
+        return torch.ones_like(ab)
+    return torch.clamp(x0_floor * (1 - ab) / ab, min=1.0)
+
+
 def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
     ab = alpha_bar[t].view(-1, 1, 1, 1)
     x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * noise

@@ -3,12 +3,17 @@
   - the validation denoising loss itself (uniform t, fixed noise);
   - linear-probe AUROC of the attributes from z (fitted on encoded TRAIN images);
   - random-x_T decode agreement: decode z with fresh noise and ask the report's pixel judge whether the
-    decode shows the input's glasses / facial hair / hat / hair colour (skipped without a judge).
+    decode shows the input's glasses / facial hair / hat / hair colour (skipped without a judge);
+  - colour error of those decodes: MSE between input and decode averaged over 16x16-pixel cells (a 4x4
+    image of mean colours, on [0, 1]); continuous, so it ranks models that the judge's counts cannot;
+  - colour error of the x0 the decoder implies at high noise (t = 700, 800, 900) with each image's own z:
+    whether z_sem sets the coarse image where the sampler's first steps decide it.
 Used by the recipe ablation and, every --score-every steps, by the training run itself."""
 import os
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .. import reference
 from ..config import AutoencConfig
@@ -16,6 +21,23 @@ from ..nets import DiffAENet
 from .data import load_split, to_model_input
 from .encoded import encode_images
 from .objective import Probe, alpha_bar_table, diffusion_loss
+
+COLOUR_CELL = 16
+HIGH_NOISE_T = (700, 800, 900)
+
+
+def colour_mse(a, b):
+    """Mean over images of the MSE between 16x16-cell mean colours of two batches in [-1, 1], on [0, 1]."""
+    cells = lambda x: F.avg_pool2d((x + 1) / 2, COLOUR_CELL)
+    return F.mse_loss(cells(a), cells(b)).item()
+
+
+def implied_x0(net, x0, t, noise, alpha_bar, z):
+    """The decoder's x0 prediction from x_t (clipped to [-1, 1], as the sampler does)."""
+    ab = alpha_bar[t].view(-1, 1, 1, 1)
+    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+    eps = net(x_t, t.float(), z)
+    return ((x_t - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
 from .report.attributes import AttributeSchema, agreement
 from .report.decode_agreement import KEY_UNITS
 from .report.pixel_classifier import judge, load_saved
@@ -65,19 +87,32 @@ class ValidationScorer:
         z_eval = encode_images(net.encoder, self.val_images[:self.probe_eval])
         fit = fit_logistic(z_train, self.train_labels[:self.probe_train], self.probe_iters)
         probe = auroc_table(self.names, self.val_labels[:self.probe_eval], logistic_scores(fit, z_eval).numpy())
+        decodes = self._random_xt_decodes(net)
         scores = {'z_gap': gap['probe_z_gap'], 'val_loss': val_loss, 'probe_auroc_mean': probe['mean'],
-                  'probe_auroc': probe['per_attribute'], 'decode_agreement': None,
+                  'probe_auroc': probe['per_attribute'],
+                  'decode_colour_mse': colour_mse(decodes * 2 - 1, self.decode_x0),
+                  'x0_colour_mse': self._high_noise_colour(net), 'decode_agreement': None,
                   'decode_agreement_key_min': None, 'decode_agreement_key_mean': None}
         if self.judge is not None:
-            scores.update(self._decode_agreement(net))
+            scores.update(self._decode_agreement(decodes))
         return scores
 
-    def _decode_agreement(self, net):
+    def _random_xt_decodes(self, net):
+        """Decodes of the validation inputs' z from fixed fresh noise, on [0, 1]."""
         decodes = []
         for s in range(0, len(self.decode_x0), 64):
             x0 = self.decode_x0[s:s + 64]
             decodes.append(reference.render(net, self.decode_noise[s:s + 64], net.encoder(x0), self.decode_steps))
-        read = self.schema.read(judge(self.judge, torch.cat(decodes), 'cpu')[0])
+        return torch.cat(decodes)
+
+    def _high_noise_colour(self, net):
+        x0 = self.gap_probe.x0
+        z = net.encoder(x0)
+        return {str(t): colour_mse(implied_x0(net, x0, torch.full((len(x0),), t), self.gap_probe.noise,
+                                              self.alpha_bar, z), x0) for t in HIGH_NOISE_T}
+
+    def _decode_agreement(self, decodes):
+        read = self.schema.read(judge(self.judge, decodes, 'cpu')[0])
         agree = agreement(read, self.judge_on_inputs)
         key = [agree[u] for u in KEY_UNITS if u in agree]
         return {'decode_agreement': agree, 'decode_agreement_key_min': min(key),

@@ -1,7 +1,12 @@
-"""Stage 1: the conditional DDIM autoencoder (semantic encoder + UNet), eps-prediction MSE.
+"""Stage 1: the conditional DDIM autoencoder (semantic encoder + UNet), eps-prediction MSE, weighted.
 
 Timesteps are uniform over [0, T) as in the official recipe; --high-t-share s draws that share of each batch
 uniformly from [--high-t-from, T) instead (the steps where the decoder must take coarse content from z_sem).
+Each sample's eps MSE is weighed by max(1, f / SNR(t)), f = --x0-weight-floor (objective.loss_weights):
+the plain eps MSE wherever SNR >= f (t < 826 for f = 1e-3), and a floor f on the weight of the implied x0
+error at higher noise, where the official uniform objective leaves the decoder almost no reason to take the
+coarse image from z_sem (docs/models/facesynth64-training.md has the measurement). f = 0 is the official
+objective. The logged `loss` is always the unweighted eps MSE.
 
 Resumable: run it again with the same --run-dir and it continues from the last checkpoint.
   /usr/bin/python3 -m diffae_toolkit.facesynth.train_autoenc --data data/facesynth64 --run-dir checkpoints/facesynth64
@@ -17,7 +22,7 @@ from ..config import AutoencConfig
 from ..nets import DiffAENet
 from .common import Ema, JsonlLog, StepClock, Timer, atomic_save, save_grid, warmup_lr
 from .data import BatchSampler, load_split
-from .objective import Probe, alpha_bar_table, diffusion_loss, sample_timesteps
+from .objective import Probe, alpha_bar_table, diffusion_loss, loss_weights, sample_timesteps
 from .presets import facesynth_config
 from .scoring import ValidationScorer
 
@@ -34,6 +39,8 @@ def main(argv=None):
     p.add_argument('--high-t-share', type=float, default=0.0,
                    help='share of each batch whose t is drawn from [--high-t-from, 1000) (0 = official uniform)')
     p.add_argument('--high-t-from', type=int, default=500)
+    p.add_argument('--x0-weight-floor', type=float, default=1e-3,
+                   help='least weight of the implied x0 error at every t (0 = the official plain eps MSE)')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--minutes', type=float, default=None, help='wall-clock budget of this invocation')
     p.add_argument('--max-samples', type=int, default=None)
@@ -102,9 +109,10 @@ def main(argv=None):
             group['lr'] = warmup_lr(step, args.lr, args.warmup)
         x0 = sampler.next().to(device)
         t = sample_timesteps(x0.shape[0], args.high_t_share, args.high_t_from, device=device)
-        loss = diffusion_loss(net, x0, t, torch.randn_like(x0), alpha_bar).mean()
+        per_sample = diffusion_loss(net, x0, t, torch.randn_like(x0), alpha_bar)
+        loss = per_sample.mean()
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss_weights(t, alpha_bar, args.x0_weight_floor) * per_sample).mean().backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         ema.update(net)
