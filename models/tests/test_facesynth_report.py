@@ -87,6 +87,9 @@ def test_quick_report_end_to_end(tmp_path):
     for k, m in saved['reconstruction']['inferred_xt'].items():
         assert 0 <= m['mse'] <= 1 and -1 <= m['ssim'] <= 1 and m['images'] == 8
     assert set(saved['reconstruction']['inferred_xt']) == {'5', '10'}
+    # an untrained decoder from fresh noise misses the colours that inversion keeps
+    assert saved['reconstruction']['random_xt']['colour_mse'] > saved['reconstruction']['inferred_xt']['10']['colour_mse']
+    assert '| colour error |' in md
     for table in (saved['probe']['linear_probe'], saved['probe']['shipped_classifier']):
         assert set(table['per_attribute']) == set(NAMES) and 0 <= table['mean'] <= 1
     assert set(saved['decode_agreement']['vs_input_judged']) == {
@@ -277,14 +280,13 @@ def test_ablation_pauses_the_named_run_and_its_children_meanwhile(tmp_path):
         proc.wait()
 
 
-def test_colour_mse_compares_cell_means_on_the_unit_range():
-    from diffae_toolkit.facesynth.scoring import colour_mse
+def test_colour_mse_compares_cell_means():
+    from diffae_toolkit.facesynth.metrics import colour_mse
 
     torch.manual_seed(0)
-    a = torch.rand(3, 3, 64, 64) * 2 - 1
+    a = torch.rand(3, 3, 64, 64) * 0.6 + 0.2
     assert colour_mse(a, a) == 0
-    # a shift of 0.4 on [-1, 1] is 0.2 on [0, 1]
-    assert abs(colour_mse(a, a + 0.4) - 0.04) < 1e-6
+    assert abs(colour_mse(a, a + 0.2) - 0.04) < 1e-6
     # detail that averages out within each 16x16 cell costs nothing
     checker = (torch.arange(64).view(1, 1, 64, 1) + torch.arange(64).view(1, 1, 1, 64)) % 2 * 0.2 - 0.1
     assert colour_mse(a, a + checker) < 1e-10

@@ -49,3 +49,14 @@ def ssim(a, b, data_range=1.0):
     cov = F.conv2d(a * b, w, groups=c) - mu_a * mu_b
     s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
     return s.mean(dim=(1, 2, 3))
+
+
+COLOUR_CELL = 16
+
+
+def colour_mse(a, b, cell=COLOUR_CELL):
+    """MSE between the cell x cell mean colours of two batches [N,C,H,W] on [0, 1] (a 4x4 image of mean
+    colours at 64 px): whether the coarse colours agree, whatever the detail."""
+    import torch.nn.functional as F
+
+    return F.mse_loss(F.avg_pool2d(a, cell), F.avg_pool2d(b, cell)).item()

@@ -4,8 +4,8 @@
   - linear-probe AUROC of the attributes from z (fitted on encoded TRAIN images);
   - random-x_T decode agreement: decode z with fresh noise and ask the report's pixel judge whether the
     decode shows the input's glasses / facial hair / hat / hair colour (skipped without a judge);
-  - colour error of those decodes: MSE between input and decode averaged over 16x16-pixel cells (a 4x4
-    image of mean colours, on [0, 1]); continuous, so it ranks models that the judge's counts cannot;
+  - colour error of those decodes (metrics.colour_mse: MSE of 16x16-cell mean colours on [0, 1]);
+    continuous, so it ranks models that the judge's counts cannot;
   - colour error of the x0 the decoder implies at high noise (t = 700, 800, 900) with each image's own z:
     whether z_sem sets the coarse image where the sampler's first steps decide it.
 Used by the recipe ablation and, every --score-every steps, by the training run itself."""
@@ -13,23 +13,16 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .. import reference
 from ..config import AutoencConfig
 from ..nets import DiffAENet
 from .data import load_split, to_model_input
 from .encoded import encode_images
+from .metrics import colour_mse
 from .objective import Probe, alpha_bar_table, diffusion_loss
 
-COLOUR_CELL = 16
 HIGH_NOISE_T = (700, 800, 900)
-
-
-def colour_mse(a, b):
-    """Mean over images of the MSE between 16x16-cell mean colours of two batches in [-1, 1], on [0, 1]."""
-    cells = lambda x: F.avg_pool2d((x + 1) / 2, COLOUR_CELL)
-    return F.mse_loss(cells(a), cells(b)).item()
 
 
 def implied_x0(net, x0, t, noise, alpha_bar, z):
@@ -90,7 +83,7 @@ class ValidationScorer:
         decodes = self._random_xt_decodes(net)
         scores = {'z_gap': gap['probe_z_gap'], 'val_loss': val_loss, 'probe_auroc_mean': probe['mean'],
                   'probe_auroc': probe['per_attribute'],
-                  'decode_colour_mse': colour_mse(decodes * 2 - 1, self.decode_x0),
+                  'decode_colour_mse': colour_mse(decodes, (self.decode_x0 + 1) / 2),
                   'x0_colour_mse': self._high_noise_colour(net), 'decode_agreement': None,
                   'decode_agreement_key_min': None, 'decode_agreement_key_mean': None}
         if self.judge is not None:
@@ -108,8 +101,9 @@ class ValidationScorer:
     def _high_noise_colour(self, net):
         x0 = self.gap_probe.x0
         z = net.encoder(x0)
-        return {str(t): colour_mse(implied_x0(net, x0, torch.full((len(x0),), t), self.gap_probe.noise,
-                                              self.alpha_bar, z), x0) for t in HIGH_NOISE_T}
+        unit = lambda x: (x + 1) / 2
+        return {str(t): colour_mse(unit(implied_x0(net, x0, torch.full((len(x0),), t), self.gap_probe.noise,
+                                                   self.alpha_bar, z)), unit(x0)) for t in HIGH_NOISE_T}
 
     def _decode_agreement(self, decodes):
         read = self.schema.read(judge(self.judge, decodes, 'cpu')[0])

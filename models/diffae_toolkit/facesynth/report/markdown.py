@@ -41,15 +41,18 @@ def targets(r):
 
 def reconstruction(r):
     s = r['reconstruction']
-    rows = [[f'inferred x_T, K={k}', v['mse'], v['psnr'], v['ssim']] for k, v in s['inferred_xt'].items()]
+    rows = [[f'inferred x_T, K={k}', v['mse'], v['psnr'], v['ssim'], f"{v['colour_mse']:.4f}"]
+            for k, v in s['inferred_xt'].items()]
     rx = s['random_xt']
-    rows.append([f'random x_T (z_sem only), K={rx["steps"]}', rx['mse'], rx['psnr'], rx['ssim']])
+    rows.append([f'random x_T (z_sem only), K={rx["steps"]}', rx['mse'], rx['psnr'], rx['ssim'],
+                 f"{rx['colour_mse']:.4f}"])
     n = rx['images']
     return '\n'.join([
         '## 1. Reconstruction', '',
         f'{n} images of the report split; inversion and render use the same K; metrics on [0, 1] images, mean '
-        'over images (PSNR per image, then averaged).', '',
-        _table(['decode', 'MSE', 'PSNR (dB)', 'SSIM'], rows), '',
+        'over images (PSNR per image, then averaged); colour error = MSE of the 16×16-pixel cell means (a 4×4 '
+        'image of mean colours), which is what random-x_T decodes should get right.', '',
+        _table(['decode', 'MSE', 'PSNR (dB)', 'SSIM', 'colour error'], rows), '',
         'Rows: ' + ' / '.join(s['grid_rows']) + '.', '', f'![reconstruction]({s["grid"]})'])
 
 

@@ -1,15 +1,16 @@
 """§1: reconstruction through inferred x_T (inversion and render with the same K) and random-x_T decodes."""
 import numpy as np
 
-from ..metrics import psnr, ssim
+from ..metrics import colour_mse, psnr, ssim
 from .codes import gaussian, to_unit
 
 
 def image_metrics(target01, output01):
-    """Mean over images of per-image MSE, PSNR and SSIM on [0, 1] images."""
+    """Mean over images of per-image MSE, PSNR and SSIM, and the colour error, on [0, 1] images."""
     mse = ((output01 - target01) ** 2).mean(dim=(1, 2, 3)).numpy()
     return {'mse': float(mse.mean()), 'psnr': float(np.mean([psnr(m) for m in mse])),
-            'ssim': float(ssim(target01, output01).mean()), 'images': int(len(mse))}
+            'ssim': float(ssim(target01, output01).mean()), 'colour_mse': colour_mse(target01, output01),
+            'images': int(len(mse))}
 
 
 def run(codes, indices, settings, pictures):
