@@ -204,6 +204,12 @@ def test_cli_options_and_split_folders(tmp_path):
                                      'Eyeglasses, Wearing_Hat']))
     assert s.recon_steps == (10, 20) and (s.manip_inv_steps, s.manip_render_steps) == (50, 20)
     assert s.manip_targets == ('Eyeglasses', 'Wearing_Hat') and not s.quick
+    assert s.manip_amplitudes == (0.3, 1.0)
+    assert cli.settings_from(cli.parse(['--manip-amplitudes', '0.5,2'])).manip_amplitudes == (0.5, 2.0)
+    with pytest.raises(SystemExit, match='manip-amplitudes: expected comma-separated numbers'):
+        cli.settings_from(cli.parse(['--manip-amplitudes', 'big']))
+    with pytest.raises(ValueError, match='manip_amplitudes must be positive'):
+        cli.settings_from(cli.parse(['--manip-amplitudes', '0.5,-1']))
     with pytest.raises(SystemExit, match='manip-steps'):
         cli.settings_from(cli.parse(['--manip-steps', '50']))
     with pytest.raises(ValueError, match='K=600'):

@@ -46,6 +46,7 @@ def parse(argv):
     p.add_argument('--probe-eval', type=int, help='report-split images the AUROC probes are scored on')
     p.add_argument('--recon-steps', help='comma-separated K list for inferred-x_T reconstruction')
     p.add_argument('--manip-steps', help='INV,RENDER step counts of the manipulation section')
+    p.add_argument('--manip-amplitudes', help='comma-separated edit amplitudes (default 0.3,1.0)')
     p.add_argument('--batch', type=int)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--threads', type=int, default=2)
@@ -56,27 +57,29 @@ def parse(argv):
     return p.parse_args(argv)
 
 
-def _ints(text, what, length=None):
+def _numbers(text, what, kind=int, length=None):
     if text is None:
         return None
+    noun = 'integers' if kind is int else 'numbers'
     try:
-        values = tuple(int(v) for v in text.split(',') if v.strip())
+        values = tuple(kind(v) for v in text.split(',') if v.strip())
     except ValueError:
-        raise SystemExit(f'{what}: expected comma-separated integers, got {text!r}')
+        raise SystemExit(f'{what}: expected comma-separated {noun}, got {text!r}')
     if not values or (length is not None and len(values) != length):
-        raise SystemExit(f'{what}: expected {length or "one or more"} integers, got {text!r}')
+        raise SystemExit(f'{what}: expected {length or "one or more"} {noun}, got {text!r}')
     return values
 
 
 def settings_from(args):
     base = QUICK if args.quick else ReportSettings()
     targets_ = tuple(t.strip() for t in args.manip_targets.split(',') if t.strip()) if args.manip_targets else None
-    manip = _ints(args.manip_steps, '--manip-steps', 2) or (None, None)
+    manip = _numbers(args.manip_steps, '--manip-steps', length=2) or (None, None)
     return base.replace(count=args.count, samples=args.samples, manip_per_direction=args.manip_per_direction,
                         manip_targets=targets_, probe_eval=args.probe_eval, batch=args.batch,
-                        recon_steps=_ints(args.recon_steps, '--recon-steps'), manip_inv_steps=manip[0],
+                        recon_steps=_numbers(args.recon_steps, '--recon-steps'), manip_inv_steps=manip[0],
                         manip_render_steps=manip[1], pixel_train=args.pixel_train,
-                        pixel_epochs=args.pixel_epochs, probe_train=args.probe_train)
+                        pixel_epochs=args.pixel_epochs, probe_train=args.probe_train,
+                        manip_amplitudes=_numbers(args.manip_amplitudes, '--manip-amplitudes', float))
 
 
 def resolve_split(split):

@@ -44,6 +44,8 @@ class ReportSettings:
                 raise ValueError(f'{name} must be positive, got {getattr(self, name)}')
         if self.interp_frames < 2:
             raise ValueError('interp_frames must be at least 2')
+        if not self.manip_amplitudes or min(self.manip_amplitudes) <= 0:
+            raise ValueError(f'manip_amplitudes must be positive (edits go both ways), got {self.manip_amplitudes}')
 
     def replace(self, **changes):
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
