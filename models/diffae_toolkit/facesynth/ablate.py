@@ -32,10 +32,10 @@ from .paths import DATA_DIR
 from .scoring import ValidationScorer, load_weights
 
 # The long run's recipe; each variant changes one thing.
-BASE_ARGS = ['--batch', '16', '--lr', '4e-4', '--warmup', '200', '--x0-weight-floor', '1e-3']
+BASE_ARGS = ['--batch', '16', '--lr', '4e-4', '--warmup', '200']
 VARIANTS = {
     'baseline': [],
-    'official_eps': ['--x0-weight-floor', '0'],
+    'x0_floor_1e-3': ['--x0-weight-floor', '1e-3'],
     'x0_floor_1e-2': ['--x0-weight-floor', '1e-2'],
     'high_t_half': ['--high-t-share', '0.5', '--high-t-from', '500'],
     'lr_8e-4': ['--lr', '8e-4'],

@@ -1,12 +1,11 @@
-"""Stage 1: the conditional DDIM autoencoder (semantic encoder + UNet), eps-prediction MSE, weighted.
+"""Stage 1: the conditional DDIM autoencoder (semantic encoder + UNet), eps-prediction MSE.
 
 Timesteps are uniform over [0, T) as in the official recipe; --high-t-share s draws that share of each batch
 uniformly from [--high-t-from, T) instead (the steps where the decoder must take coarse content from z_sem).
-Each sample's eps MSE is weighed by max(1, f / SNR(t)), f = --x0-weight-floor (objective.loss_weights):
-the plain eps MSE wherever SNR >= f (t < 826 for f = 1e-3), and a floor f on the weight of the implied x0
-error at higher noise, where the official uniform objective leaves the decoder almost no reason to take the
-coarse image from z_sem (docs/models/facesynth64-training.md has the measurement). f = 0 is the official
-objective. The logged `loss` is always the unweighted eps MSE.
+The loss is the official plain eps MSE; --x0-weight-floor f weighs each sample by max(1, f / SNR(t))
+(objective.loss_weights), a floor f on the weight of the implied x0 error at high noise, where the plain
+loss leaves the decoder almost no reason to take the coarse image from z_sem (measured, with the ablation
+of f, in docs/models/facesynth64-training.md). The logged `loss` is always the unweighted eps MSE.
 
 Resumable: run it again with the same --run-dir and it continues from the last checkpoint.
   /usr/bin/python3 -m diffae_toolkit.facesynth.train_autoenc --data data/facesynth64 --run-dir checkpoints/facesynth64
@@ -39,7 +38,7 @@ def main(argv=None):
     p.add_argument('--high-t-share', type=float, default=0.0,
                    help='share of each batch whose t is drawn from [--high-t-from, 1000) (0 = official uniform)')
     p.add_argument('--high-t-from', type=int, default=500)
-    p.add_argument('--x0-weight-floor', type=float, default=1e-3,
+    p.add_argument('--x0-weight-floor', type=float, default=0.0,
                    help='least weight of the implied x0 error at every t (0 = the official plain eps MSE)')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--minutes', type=float, default=None, help='wall-clock budget of this invocation')
