@@ -10,7 +10,7 @@ from diffae_toolkit.facesynth.report import cli
 from diffae_toolkit.facesynth.report.attributes import AttributeSchema, agreement, flip_rate, non_target_units
 from diffae_toolkit.facesynth.report.frechet import frechet_distance, frechet_from_moments
 from diffae_toolkit.facesynth.report.manipulation import edit_jobs, summarise
-from diffae_toolkit.facesynth.report.pixel_classifier import load_or_train
+from diffae_toolkit.facesynth.report.pixel_classifier import load_or_train, load_saved
 from diffae_toolkit.facesynth.report.settings import QUICK
 from diffae_toolkit.facesynth.report.targets import manipulation_at
 from diffae_toolkit.nets import DiffAENet
@@ -116,8 +116,19 @@ def test_pixel_classifier_cache_is_reused_only_for_the_same_recipe(tmp_path):
     kw = dict(settings=settings, device='cpu', log=lambda *_: None)
     _, val, first = load_or_train(path, schema, (images, labels), (images, labels), **kw)
     assert first['cached'] is False and set(val['attributes']) == set(NAMES)
-    assert 0 <= val['mean_auroc'] <= 1
-    assert load_or_train(path, schema, (images, labels), (images, labels), **kw)[2]['cached'] is True
+    assert 0 <= val['mean_auroc'] <= 1 and val['images'] == 4  # the other half fitted the thresholds
+    assert set(val['thresholds']) == set(NAMES)
+    cached_model, _, again = load_or_train(path, schema, (images, labels), (images, labels), **kw)
+    assert again['cached'] is True
+    assert cached_model.thresholds.tolist() == pytest.approx(list(val['thresholds'].values()))
+    # a judge saved before thresholds existed is refused with the way out
+    state = torch.load(path)
+    del state['state_dict']['thresholds']
+    torch.save(state, path)
+    with pytest.raises(ValueError, match='rerun the report'):
+        load_saved(path, 'cpu')
+    os.remove(path)
+    load_or_train(path, schema, (images, labels), (images, labels), **kw)
     kw['settings'] = settings.replace(pixel_epochs=2)
     assert load_or_train(path, schema, (images, labels), (images, labels), **kw)[2]['cached'] is False
 
@@ -296,3 +307,22 @@ def test_colour_mse_compares_cell_means():
     # detail that averages out within each 16x16 cell costs nothing
     checker = (torch.arange(64).view(1, 1, 64, 1) + torch.arange(64).view(1, 1, 1, 64)) % 2 * 0.2 - 0.1
     assert colour_mse(a, a + checker) < 1e-10
+
+
+def test_judge_thresholds_fit_rare_attributes_that_a_half_cut_misses():
+    from diffae_toolkit.facesynth.report.pixel_classifier import fit_thresholds
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.1).astype(np.int64)
+    # perfectly ranked but never above 0.5: the 0.5 cut reads every image as negative
+    probs = np.where(y == 1, 0.3 + 0.1 * rng.random(400), 0.1 * rng.random(400))
+    labels = np.stack([y, np.ones(400, np.int64)], 1)
+    cuts = fit_thresholds(np.stack([probs, probs], 1), labels)
+    assert 0.1 <= cuts[0] <= 0.3 and cuts[1] == 0.5  # one class only: left at 0.5
+    schema = AttributeSchema(NAMES)
+    scores = np.full((2, len(NAMES)), 0.2)
+    k = NAMES.index('Eyeglasses')
+    assert list(schema.read(scores)['Eyeglasses']) == [0, 0]
+    cut = np.full(len(NAMES), 0.5)
+    cut[k] = 0.15
+    assert list(schema.read(scores, cut)['Eyeglasses']) == [1, 1]

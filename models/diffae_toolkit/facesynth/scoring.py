@@ -33,7 +33,7 @@ def implied_x0(net, x0, t, noise, alpha_bar, z):
     return ((x_t - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
 from .report.attributes import AttributeSchema, agreement
 from .report.decode_agreement import KEY_UNITS
-from .report.pixel_classifier import judge, load_saved
+from .report.pixel_classifier import load_saved, read_images
 from .report.probe import auroc_table, fit_logistic, logistic_scores
 
 
@@ -70,7 +70,7 @@ class ValidationScorer:
             if list(saved['recipe']['attributes']) != list(names):
                 raise ValueError(f'{judge_path} judges {saved["recipe"]["attributes"]}, not {names}')
             self.schema = AttributeSchema(names)
-            self.judge_on_inputs = self.schema.read(judge(self.judge, (self.decode_x0 + 1) / 2, 'cpu')[0])
+            self.judge_on_inputs = read_images(self.judge, self.schema, (self.decode_x0 + 1) / 2, 'cpu')
 
     @torch.no_grad()
     def score(self, net):
@@ -106,7 +106,7 @@ class ValidationScorer:
                                                    self.alpha_bar, z)), unit(x0)) for t in HIGH_NOISE_T}
 
     def _decode_agreement(self, decodes):
-        read = self.schema.read(judge(self.judge, decodes, 'cpu')[0])
+        read = read_images(self.judge, self.schema, decodes, 'cpu')
         agree = agreement(read, self.judge_on_inputs)
         key = [agree[u] for u in KEY_UNITS if u in agree]
         return {'decode_agreement': agree, 'decode_agreement_key_min': min(key),

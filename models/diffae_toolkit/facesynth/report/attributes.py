@@ -56,16 +56,18 @@ class AttributeSchema:
                 return u
         raise ValueError(f'unknown unit {name!r}; known: {[u.name for u in self.units]}')
 
-    def read(self, scores) -> Dict[str, np.ndarray]:
+    def read(self, scores, thresholds=None) -> Dict[str, np.ndarray]:
         """scores [N, A] (probabilities in [0,1] or 0/1 labels) -> unit name -> int values [N]
-        (0/1 for binary units, the class position inside the group for categorical ones)."""
+        (0/1 for binary units, score > thresholds[column] (default 0.5); the class position inside the
+        group for categorical ones)."""
         scores = np.asarray(scores, dtype=np.float64)
+        cut = np.full(len(self.names), 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
         if scores.ndim != 2 or scores.shape[1] != len(self.names):
             raise ValueError(f'expected scores of shape [N, {len(self.names)}], got {scores.shape}')
         out = {}
         for u in self.units:
             cols = scores[:, list(u.columns)]
-            out[u.name] = cols.argmax(1) if u.categorical else (cols[:, 0] > 0.5).astype(np.int64)
+            out[u.name] = cols.argmax(1) if u.categorical else (cols[:, 0] > cut[u.columns[0]]).astype(np.int64)
         return out
 
     def present(self, units: Dict[str, np.ndarray], column) -> np.ndarray:

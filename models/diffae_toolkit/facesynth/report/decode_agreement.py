@@ -1,14 +1,14 @@
 """§3a: do random-x_T decodes keep the input's attributes? Judged by the pixel classifier on both images
 (and, for reference, against the true labels of the input)."""
 from .attributes import agreement
-from .pixel_classifier import judge
+from .pixel_classifier import read_images
 
 KEY_UNITS = ('Eyeglasses', 'Facial_Hair', 'Wearing_Hat', 'Hair_Colour')
 
 
 def run(judge_model, schema, inputs01, decodes01, labels, device):
-    input_read = schema.read(judge(judge_model, inputs01, device)[0])
-    decode_read = schema.read(judge(judge_model, decodes01, device)[0])
+    input_read = read_images(judge_model, schema, inputs01, device)
+    decode_read = read_images(judge_model, schema, decodes01, device)
     label_read = schema.read(labels)
     return {'images': int(len(labels)),
             'vs_input_judged': agreement(decode_read, input_read),

@@ -6,7 +6,7 @@ import torch
 
 from ... import reference
 from .attributes import agreement, flip_rate, non_target_units
-from .pixel_classifier import judge
+from .pixel_classifier import read_images
 
 PICTURE_TARGETS = ('Eyeglasses', 'Facial_Hair', 'Wearing_Hat', 'Blond_Hair')
 PICTURE_EXAMPLES = 3
@@ -60,14 +60,14 @@ def run(run, codes, schema, pool_labels, judge_model, device, settings, pictures
     x_t = codes.x_t(pool, settings.manip_inv_steps)
     z = codes.z(pool)
     unedited_img = codes.render(x_t, z, settings.manip_render_steps)
-    unedited = schema.read(judge(judge_model, unedited_img, device)[0])
+    unedited = read_images(judge_model, schema, unedited_img, device)
 
     job_pos = np.array([pos[j[2]] for j in jobs])
     z_edit = torch.cat([reference.manipulate_z(z[pos[i]:pos[i] + 1], run.classifier.weight, {c: a},
                                                run.classifier.conds_mean, run.classifier.conds_std)
                         for c, a, i in jobs])
     edited_img = codes.render(x_t[job_pos], z_edit, settings.manip_render_steps)
-    edited = schema.read(judge(judge_model, edited_img, device)[0])
+    edited = read_images(judge_model, schema, edited_img, device)
     unedited_per_job = {u: v[job_pos] for u, v in unedited.items()}
 
     per_target = {}

@@ -73,14 +73,16 @@ def probe(r):
 def pixel_classifier(r):
     s = r['pixel_classifier']
     v = s['validation']
-    rows = [[n, a['accuracy'], a['auroc']] for n, a in v['attributes'].items()]
+    rows = [[n, v['thresholds'][n], a['accuracy'], a['auroc']] for n, a in v['attributes'].items()]
     units = ', '.join(f'{u} {_f(a)}' for u, a in v['unit_accuracy'].items() if u in ('Hair_Colour', 'Skin_Tone'))
     return '\n'.join([
         '## 3. Pixel classifier (the independent judge)', '',
         f'A small CNN trained on {s["recipe"]["train_images"]} TRAIN images ({s["recipe"]["epochs"]} epochs, '
-        f'never on z), cached at `{s["path"]}`{" (reused)" if s["training"].get("cached") else ""}. Validation on '
-        f'{v["images"]} VAL images: mean AUROC {_f(v["mean_auroc"])}; argmax accuracy {units}.', '',
-        _table(['attribute', 'val accuracy', 'val AUROC'], rows)])
+        f'never on z), cached at `{s["path"]}`{" (reused)" if s["training"].get("cached") else ""}. A binary '
+        'attribute counts as present above a threshold fitted on the first half of the VAL images (best balanced '
+        f'accuracy); validation on the other {v["images"]} VAL images: mean AUROC {_f(v["mean_auroc"])}; argmax '
+        f'accuracy {units}.', '',
+        _table(['attribute', 'threshold', 'val accuracy', 'val AUROC'], rows)])
 
 
 def decode_agreement(r):
