@@ -27,7 +27,7 @@ mkdir -p "$DIFFAE_RUNS/facesynth64/autoenc"
 # Batch 256 (16x the CPU run) with the learning rate scaled by sqrt(16); ~6 minutes of autoencoder.
 # No validation scores meanwhile (they run on the CPU); score the returned checkpoint here instead.
 $PY -m diffae_toolkit.facesynth.train_all --device cuda --batch 256 --lr 1.6e-3 --threads 8 \
-    --autoenc-minutes 6 --score-every 0 --latent-steps 5000 --lite-steps 2000 --version 0.2.0 --out /tmp/gpu-bundle/facesynth64 \
+    --autoenc-minutes 6 --score-every 0 --latent-steps 5000 --lite-steps 2000 --version 0.3.0 --out /tmp/gpu-bundle/facesynth64 \
     2>&1 | tee "$OUT/train.log"
 tar -C /tmp/gpu-bundle -cf "$OUT/bundle.tar" facesynth64   # $OUT returns at most 8 files
 cp "$DIFFAE_RUNS/facesynth64/autoenc/last.pt" "$OUT/autoenc-last.pt"

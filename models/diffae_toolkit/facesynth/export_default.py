@@ -3,7 +3,7 @@ the run is first written in the official checkpoint layout (autoencoder, latent,
 then `export_bundle` turns those files into the bundle.
 
   /usr/bin/python3 -m diffae_toolkit.facesynth.export_default \
-      --out models/bundles/facesynth64 --version 0.2.0
+      --out models/bundles/facesynth64 --version 0.3.0
 """
 import argparse
 import os

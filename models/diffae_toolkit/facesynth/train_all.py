@@ -1,6 +1,6 @@
 """Runs every FaceSynth64 stage in order (each resumable or cheap to redo), then exports the bundle.
 
-  /usr/bin/python3 -m diffae_toolkit.facesynth.train_all --autoenc-minutes 120 --version 0.2.0
+  /usr/bin/python3 -m diffae_toolkit.facesynth.train_all --autoenc-minutes 120 --version 0.3.0
 
 Stage 1 continues from its last checkpoint; stages 2-4 are retrained on the current autoencoder
 (they take minutes). On a GPU machine pass --device cuda and a larger --batch."""
