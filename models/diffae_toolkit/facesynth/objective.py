@@ -1,6 +1,5 @@
 """The stage-1 objective: eps-prediction MSE at sampled timesteps, and the fixed-batch probe that tracks
 whether the decoder uses z_sem."""
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -9,7 +8,7 @@ from .data import to_model_input
 
 
 def alpha_bar_table():
-    return torch.from_numpy(np.cumprod(1.0 - reference.betas('linear'))).float()
+    return torch.from_numpy(reference.alphas_cumprod('linear')).float()
 
 
 def sample_timesteps(n, high_share=0.0, high_from=500, num_steps=1000, device=None):
@@ -39,18 +38,28 @@ def loss_weights(t, alpha_bar, x0_floor=0.0):
     if x0_floor < 0:
         raise ValueError(f'x0_floor must be >= 0, got {x0_floor}')
     ab = alpha_bar[t]
-    if x0_floor == 0:
-        return torch.ones_like(ab)
     return torch.clamp(x0_floor * (1 - ab) / ab, min=1.0)
 
 
-def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
+def _noised(x0, t, noise, alpha_bar):
+    """(x_t, ā_t broadcast over the image) of the forward process."""
     ab = alpha_bar[t].view(-1, 1, 1, 1)
-    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+    return ab.sqrt() * x0 + (1 - ab).sqrt() * noise, ab
+
+
+def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
+    x_t, _ = _noised(x0, t, noise, alpha_bar)
     if z is None:
         z = net.encoder(x0)
     eps = net(x_t, t.float(), z)
     return F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
+
+
+def implied_x0(net, x0, t, noise, alpha_bar, z):
+    """The decoder's x0 prediction from x_t (clipped to [-1, 1], as the sampler does)."""
+    x_t, ab = _noised(x0, t, noise, alpha_bar)
+    eps = net(x_t, t.float(), z)
+    return ((x_t - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
 
 
 class Probe:
@@ -68,8 +77,9 @@ class Probe:
         self.alpha_bar = alpha_bar
 
     @torch.no_grad()
-    def measure(self, net):
-        z = net.encoder(self.x0)
+    def measure(self, net, z=None):
+        """z: the encoder's codes of the probe images, when the caller already has them."""
+        z = net.encoder(self.x0) if z is None else z
         own = diffusion_loss(net, self.x0, self.t, self.noise, self.alpha_bar, z).mean().item()
         shuffled = diffusion_loss(net, self.x0, self.t, self.noise, self.alpha_bar, z.roll(1, 0)).mean().item()
         return {'probe_loss_own_z': own, 'probe_loss_shuffled_z': shuffled, 'probe_z_gap': shuffled / own - 1}

@@ -20,21 +20,13 @@ from ..nets import DiffAENet
 from .data import load_split, to_model_input
 from .encoded import encode_images
 from .metrics import colour_mse
-from .objective import Probe, alpha_bar_table, diffusion_loss
-
-HIGH_NOISE_T = (700, 800, 900)
-
-
-def implied_x0(net, x0, t, noise, alpha_bar, z):
-    """The decoder's x0 prediction from x_t (clipped to [-1, 1], as the sampler does)."""
-    ab = alpha_bar[t].view(-1, 1, 1, 1)
-    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-    eps = net(x_t, t.float(), z)
-    return ((x_t - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
+from .objective import Probe, alpha_bar_table, diffusion_loss, implied_x0
 from .report.attributes import AttributeSchema, agreement
 from .report.decode_agreement import KEY_UNITS
 from .report.pixel_classifier import load_saved, read_images
 from .report.probe import auroc_table, fit_logistic, logistic_scores
+
+HIGH_NOISE_T = (700, 800, 900)
 
 
 def load_weights(ckpt_path, which):
@@ -74,8 +66,10 @@ class ValidationScorer:
 
     @torch.no_grad()
     def score(self, net):
-        gap = self.gap_probe.measure(net)
-        val_loss = diffusion_loss(net, self.gap_probe.x0, self.loss_t, self.loss_noise, self.alpha_bar).mean().item()
+        z_gap_images = net.encoder(self.gap_probe.x0)
+        gap = self.gap_probe.measure(net, z_gap_images)
+        val_loss = diffusion_loss(net, self.gap_probe.x0, self.loss_t, self.loss_noise, self.alpha_bar,
+                                  z_gap_images).mean().item()
         z_train = encode_images(net.encoder, self.train_images[:self.probe_train])
         z_eval = encode_images(net.encoder, self.val_images[:self.probe_eval])
         fit = fit_logistic(z_train, self.train_labels[:self.probe_train], self.probe_iters)
@@ -84,7 +78,7 @@ class ValidationScorer:
         scores = {'z_gap': gap['probe_z_gap'], 'val_loss': val_loss, 'probe_auroc_mean': probe['mean'],
                   'probe_auroc': probe['per_attribute'],
                   'decode_colour_mse': colour_mse(decodes, (self.decode_x0 + 1) / 2),
-                  'x0_colour_mse': self._high_noise_colour(net), 'decode_agreement': None,
+                  'x0_colour_mse': self._high_noise_colour(net, z_gap_images), 'decode_agreement': None,
                   'decode_agreement_key_min': None, 'decode_agreement_key_mean': None}
         if self.judge is not None:
             scores.update(self._decode_agreement(decodes))
@@ -98,9 +92,8 @@ class ValidationScorer:
             decodes.append(reference.render(net, self.decode_noise[s:s + 64], net.encoder(x0), self.decode_steps))
         return torch.cat(decodes)
 
-    def _high_noise_colour(self, net):
+    def _high_noise_colour(self, net, z):
         x0 = self.gap_probe.x0
-        z = net.encoder(x0)
         unit = lambda x: (x + 1) / 2
         return {str(t): colour_mse(unit(implied_x0(net, x0, torch.full((len(x0),), t), self.gap_probe.noise,
                                                    self.alpha_bar, z)), unit(x0)) for t in HIGH_NOISE_T}

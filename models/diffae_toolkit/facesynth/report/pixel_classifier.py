@@ -57,9 +57,14 @@ def judge(model, images01, device, batch=256):
     return torch.cat(probs).numpy(), torch.cat(feats).numpy()
 
 
+def read_probabilities(model, schema, probs):
+    """The judge's probabilities read as unit values with its fitted thresholds."""
+    return schema.read(probs, model.thresholds.cpu().numpy())
+
+
 def read_images(model, schema, images01, device):
-    """The judge's reading of images: unit name -> values (schema.read with the fitted thresholds)."""
-    return schema.read(judge(model, images01, device)[0], model.thresholds.cpu().numpy())
+    """The judge's reading of images: unit name -> values."""
+    return read_probabilities(model, schema, judge(model, images01, device)[0])
 
 
 def fit_thresholds(probs, labels):
@@ -112,7 +117,7 @@ def validate(model, schema, images, labels, device):
     pred = probs > model.thresholds.cpu().numpy()
     per_attr = {name: {'accuracy': float(np.mean(pred[:, k] == (labels[:, k] == 1))),
                        'auroc': auroc(labels[:, k], probs[:, k])} for k, name in enumerate(schema.names)}
-    units_pred, units_true = read_images(model, schema, images, device), schema.read(labels)
+    units_pred, units_true = read_probabilities(model, schema, probs), schema.read(labels)
     per_unit = {u: float(np.mean(units_pred[u] == units_true[u])) for u in units_pred}
     return {'attributes': per_attr, 'unit_accuracy': per_unit, 'images': int(len(labels)),
             'mean_auroc': float(np.nanmean([v['auroc'] for v in per_attr.values()]))}
