@@ -239,26 +239,30 @@ def test_ablation_branches_each_variant_from_one_checkpoint_and_scores_it(tmp_pa
     load_or_train(os.path.join(source, 'pixel_classifier.pt'), AttributeSchema(NAMES), (images, labels),
                   (images, labels), settings=QUICK.replace(pixel_train=32, pixel_val=8), device='cpu',
                   log=lambda *_: None)
-    args = ['--from', source, '--out', out, '--data', data, '--variants', 'baseline,high_t_half,x0_floor_1e-3', '--minutes', '0.02',
+    args = ['--from', source, '--out', out, '--data', data, '--variants', 'baseline,high_t_half,x0_floor_1e-3,coarse_x0_1e-3',
+            '--minutes', '0.02',
             '--probe-train', '32', '--probe-eval', '16', '--decodes', '4', '--decode-steps', '5',
             '--gap-images', '8', '--threads', '1']
     r = ablate.main(args)
 
-    assert set(r['models']) == {'branch point', 'baseline', 'high_t_half', 'x0_floor_1e-3'}
+    assert set(r['models']) == {'branch point', 'baseline', 'high_t_half', 'x0_floor_1e-3', 'coarse_x0_1e-3'}
     assert r['branch_point']['step'] == 1
-    for name in ('baseline', 'high_t_half', 'x0_floor_1e-3'):
+    for name in ('baseline', 'high_t_half', 'x0_floor_1e-3', 'coarse_x0_1e-3'):
         training = r['models'][name]['training']
         assert training['step'] > 1 and training['samples'] == 16 * (training['step'] - 1)
         scores = r['models'][name]['scores']
         assert 0 <= scores['probe_auroc_mean'] <= 1 and 0 <= scores['decode_agreement_key_min'] <= 1
         assert scores['val_loss'] > 0 and 0 < scores['decode_colour_mse'] < 1
         assert set(scores['x0_colour_mse']) == {'700', '800', '900'}
+        assert np.isfinite(scores['mean_colour_gain_t900'])
     def resumed_with(variant, arg):
         log = [json.loads(line) for line in open(os.path.join(out, variant, 'autoenc', 'log.jsonl'))]
         return [e['args'][arg] for e in log if e['event'] == 'resume']
     assert resumed_with('high_t_half', 'high_t_share') == [0.5]
     assert resumed_with('x0_floor_1e-3', 'x0_weight_floor') == [1e-3]
     assert resumed_with('baseline', 'x0_weight_floor') == [0.0]
+    assert resumed_with('coarse_x0_1e-3', 'coarse_x0_weight') == [1e-3]
+    assert resumed_with('baseline', 'coarse_x0_weight') == [0.0]
     assert '| high_t_half |' in open(os.path.join(out, 'ablation.md')).read()
     # a rerun reuses the trained variants
     mtime = os.path.getmtime(os.path.join(out, 'baseline', 'autoenc', 'last.pt'))

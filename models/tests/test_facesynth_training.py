@@ -44,7 +44,7 @@ def test_autoencoder_training_resumes(tmp_path):
     _write_split(data, 'val', 8, 1)
     args = ['--data', data, '--run-dir', run, '--batch', '4', '--threads', '1', '--probe-every', '2',
             '--grid-every', '1000', '--score-every', '4']
-    train_autoenc.main(args + ['--max-samples', '8'])
+    train_autoenc.main(args + ['--max-samples', '8', '--coarse-x0-weight', '1e-3'])
     first = torch.load(os.path.join(run, 'autoenc', 'last.pt'))
     assert first['step'] == 2 and first['samples'] == 8
     train_autoenc.main(args + ['--max-samples', '16'])
@@ -57,7 +57,37 @@ def test_autoencoder_training_resumes(tmp_path):
     scores = [r for r in log if r['event'] == 'score']
     assert [r['step'] for r in scores] == [4] and scores[0]['weights'] == 'ema'
     assert 0 <= scores[0]['probe_auroc_mean'] <= 1 and scores[0]['val_loss'] > 0
+    assert np.isfinite(scores[0]['mean_colour_gain_t900'])
     assert scores[0]['decode_agreement'] is None  # no pixel judge in this run dir
+    with pytest.raises(SystemExit):  # the checkpoint holds 'small'
+        train_autoenc.main(args + ['--max-samples', '20', '--preset', 'small_top64'])
+    assert torch.load(os.path.join(run, 'autoenc', 'last.pt'))['step'] == 4
+
+
+def test_only_the_top64_preset_keeps_two_channels_per_group_in_the_output_norm():
+    from diffae_toolkit.facesynth.presets import facesynth_config
+    from diffae_toolkit.nets import DiffAENet
+
+    def output_norm(preset):
+        return DiffAENet(facesynth_config(preset).base()).out[0]  # the UNet's output GroupNorm
+
+    small, top64 = output_norm('small'), output_norm('small_top64')
+    assert small.num_groups == small.num_channels == 16  # one channel per group: blind to channel means
+    assert top64.num_channels == 64 and top64.num_channels // top64.num_groups == 2
+
+
+def test_a_new_run_of_another_preset_takes_the_matching_weights_of_an_old_one():
+    from diffae_toolkit.facesynth.presets import facesynth_config
+    from diffae_toolkit.nets import DiffAENet
+
+    torch.manual_seed(0)
+    small = DiffAENet(facesynth_config('small').base())
+    top64 = DiffAENet(facesynth_config('small_top64').base())
+    copied, total = train_autoenc.transfer_matching(top64, small.state_dict())
+    assert 0 < copied < total == sum(p.numel() for p in top64.parameters())
+    mine = top64.state_dict()
+    assert all(torch.equal(mine[k], v) for k, v in small.encoder.state_dict(prefix='encoder.').items())
+    assert not torch.equal(mine['input_blocks.0.0.weight'][:16], small.state_dict()['input_blocks.0.0.weight'])
 
 
 def test_ema_decay_warms_up_then_caps():
@@ -113,6 +143,69 @@ def test_x0_weight_floor_keeps_the_eps_loss_where_snr_is_high_and_floors_the_x0_
     assert 820 < int((snr < 1e-3).nonzero()[0]) < 830 and w[-1] > 20
     with pytest.raises(ValueError, match='x0_floor'):
         objective.loss_weights(t, alpha_bar, x0_floor=-1.0)
+
+
+class _OffsetEps(torch.nn.Module):
+    """A stand-in decoder that knows the true noise and adds a constant to it."""
+
+    def __init__(self, noise, offset):
+        super().__init__()
+        self.noise, self.offset = noise, offset
+        self.encoder = lambda x0: torch.zeros(x0.shape[0], 1)
+
+    def forward(self, x_t, t, z):
+        return self.noise + self.offset
+
+
+def test_training_losses_price_an_eps_offset_as_an_x0_colour_error_scaled_by_the_snr():
+    alpha_bar = objective.alpha_bar_table()
+    x0 = torch.rand(3, 3, 64, 64) * 2 - 1
+    noise = torch.randn_like(x0)
+    t = torch.tensor([0, 500, 999])
+    eps_mse, coarse = objective.training_losses(_OffsetEps(noise, 0.0), x0, t, noise, alpha_bar)
+    assert torch.allclose(eps_mse, torch.zeros(3)) and torch.allclose(coarse, torch.zeros(3), atol=1e-8)
+    eps_mse, coarse = objective.training_losses(_OffsetEps(noise, 0.01), x0, t, noise, alpha_bar)
+    assert torch.allclose(eps_mse, torch.full((3,), 1e-4))
+    ab = alpha_bar[t]
+    # an eps offset c moves the implied x0 by -c sqrt(1 - ab) / sqrt(ab): cheap in eps, dear at high noise
+    assert torch.allclose(coarse, 1e-4 * (1 - ab) / ab, rtol=1e-3)
+    assert coarse[2] > 1e3 * eps_mse[2]
+    assert torch.allclose(objective.diffusion_loss(_OffsetEps(noise, 0.01), x0, t, noise, alpha_bar), eps_mse)
+
+
+def test_trainer_refuses_a_negative_coarse_weight(capsys):
+    with pytest.raises(SystemExit):
+        train_autoenc.main(['--coarse-x0-weight', '-1'])
+    assert '--coarse-x0-weight must be >= 0' in capsys.readouterr().err
+
+
+class _ScaledInput(torch.nn.Module):
+    def __init__(self, gain, norm=None):
+        super().__init__()
+        self.gain, self.norm = gain, norm
+
+    def forward(self, x_t, t, z):
+        return self.gain * (x_t if self.norm is None else self.norm(x_t))
+
+
+def test_mean_colour_gain_reads_how_the_prediction_follows_a_constant_shift_of_x_t():
+    alpha_bar = objective.alpha_bar_table()
+    x0 = torch.rand(4, 3, 64, 64) * 2 - 1
+    noise, t, z = torch.randn_like(x0), torch.full((4,), 900), torch.zeros(4, 1)
+    assert objective.mean_colour_gain(_ScaledInput(0.7), x0, t, noise, alpha_bar, z) == pytest.approx(0.7)
+    # a norm with one channel per group (what GroupNorm(min(32, C)) is below 64 channels) removes the mean
+    blind = _ScaledInput(1.0, torch.nn.GroupNorm(3, 3))
+    assert abs(objective.mean_colour_gain(blind, x0, t, noise, alpha_bar, z)) < 1e-5
+
+
+def test_coarse_error_sees_mean_colours_not_detail():
+    from diffae_toolkit.facesynth.metrics import coarse_error
+
+    a = torch.zeros(2, 3, 64, 64)
+    checker = torch.ones(64, 64)
+    checker[::2, ::2] = checker[1::2, 1::2] = -1  # zero mean in every 16 x 16 cell
+    assert torch.allclose(coarse_error(a + checker, a), torch.zeros(2))
+    assert torch.allclose(coarse_error(a + 0.5, a), torch.full((2,), 0.25))
 
 
 def test_timestep_mixture_puts_its_share_above_the_threshold():

@@ -9,6 +9,7 @@ is short of (the inferred-x_T reconstruction is already good):
   - random-x_T decode agreement: decode z with fresh noise, ask the report's pixel judge whether the
     decode shows the input's glasses / facial hair / hat / hair colour;
   - the colour error of those decodes and of the decoder's implied x0 at t = 800 (scoring.colour_mse);
+  - the decoder's mean-colour gain at t = 900 (objective.mean_colour_gain);
   - the validation denoising loss itself (uniform t, fixed noise), so a variant cannot win by neglecting
     the low-noise steps.
 The raw (non-EMA) weights are scored: after a short branch the EMA is still mostly the branch point.
@@ -37,6 +38,8 @@ VARIANTS = {
     'baseline': [],
     'x0_floor_1e-3': ['--x0-weight-floor', '1e-3'],
     'x0_floor_1e-2': ['--x0-weight-floor', '1e-2'],
+    'coarse_x0_1e-3': ['--coarse-x0-weight', '1e-3'],
+    'coarse_x0_1e-2': ['--coarse-x0-weight', '1e-2'],
     'high_t_half': ['--high-t-share', '0.5', '--high-t-from', '500'],
     'lr_8e-4': ['--lr', '8e-4'],
     'batch_32': ['--batch', '32', '--lr', '5.7e-4'],  # square-root learning-rate scaling
@@ -119,7 +122,8 @@ def training_summary(state, branch_state, trained):
 def markdown(results):
     rows = [f"Every variant: `{' '.join(BASE_ARGS)}` plus its change.", '',
             '| variant | change | samples | samples/s | z gap | val loss | probe AUROC | decode agreement (min key) '
-            '| decode agreement (mean key) | decode colour MSE | x0 colour MSE at t=800 |', '|' + ' --- |' * 11]
+            '| decode agreement (mean key) | decode colour MSE | x0 colour MSE at t=800 | mean-colour gain at t=900 |',
+            '|' + ' --- |' * 12]
     for name, r in results['models'].items():
         t = r.get('training') or {}
         s = r['scores']
@@ -128,7 +132,7 @@ def markdown(results):
                     f"{t.get('samples_per_s', float('nan')):.1f} | {s['z_gap']:.3f} | {s['val_loss']:.4f} | "
                     f"{s['probe_auroc_mean']:.3f} | {s['decode_agreement_key_min']:.3f} | "
                     f"{s['decode_agreement_key_mean']:.3f} | {s['decode_colour_mse']:.4f} | "
-                    f"{s['x0_colour_mse']['800']:.4f} |")
+                    f"{s['x0_colour_mse']['800']:.4f} | {s['mean_colour_gain_t900']:.3f} |")
     return '\n'.join(rows) + '\n'
 
 

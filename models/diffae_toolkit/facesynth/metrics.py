@@ -54,9 +54,14 @@ def ssim(a, b, data_range=1.0):
 COLOUR_CELL = 16
 
 
-def colour_mse(a, b, cell=COLOUR_CELL):
-    """MSE between the cell x cell mean colours of two batches [N,C,H,W] on [0, 1] (a 4x4 image of mean
-    colours at 64 px): whether the coarse colours agree, whatever the detail."""
+def coarse_error(a, b, cell=COLOUR_CELL):
+    """Per-sample MSE between the cell x cell means of two image batches [N,C,H,W] (at 64 px a 4x4 image of
+    mean colours, the global mean colour included): whether the coarse colours agree, whatever the detail."""
     import torch.nn.functional as F
 
-    return F.mse_loss(F.avg_pool2d(a, cell), F.avg_pool2d(b, cell)).item()
+    return F.avg_pool2d(a - b, cell).pow(2).mean(dim=(1, 2, 3))
+
+
+def colour_mse(a, b, cell=COLOUR_CELL):
+    """Mean coarse_error of two batches on [0, 1]."""
+    return coarse_error(a, b, cell).mean().item()

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from .. import reference
 from .data import to_model_input
+from .metrics import coarse_error
 
 
 def alpha_bar_table():
@@ -47,19 +48,50 @@ def _noised(x0, t, noise, alpha_bar):
     return ab.sqrt() * x0 + (1 - ab).sqrt() * noise, ab
 
 
-def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
-    x_t, _ = _noised(x0, t, noise, alpha_bar)
+def _predict(net, x0, t, noise, alpha_bar, z):
+    """(x_t, ā_t, eps prediction) at the given timesteps; z defaults to the encoder's code of x0."""
+    x_t, ab = _noised(x0, t, noise, alpha_bar)
     if z is None:
         z = net.encoder(x0)
-    eps = net(x_t, t.float(), z)
+    return x_t, ab, net(x_t, t.float(), z)
+
+
+def _x0_from_eps(x_t, ab, eps):
+    return (x_t - (1 - ab).sqrt() * eps) / ab.sqrt()
+
+
+def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
+    _, _, eps = _predict(net, x0, t, noise, alpha_bar, z)
     return F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
+
+
+def training_losses(net, x0, t, noise, alpha_bar):
+    """Per-sample (eps MSE, coarse error of the implied x0 on [-1, 1]) from one forward pass.
+
+    The second term is what random-x_T decodes get wrong: near t = T the eps loss prices the implied x0's
+    error at SNR(t) ~ 1e-4, and the decoder's mean-colour prediction there is worse than the dataset mean
+    image (docs/models/facesynth64-training.md). Both terms are minimised by the same posterior mean, so
+    adding the second reweights the objective without moving its optimum. The implied x0 is not clipped."""
+    x_t, ab, eps = _predict(net, x0, t, noise, alpha_bar, None)
+    return (F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3)),
+            coarse_error(_x0_from_eps(x_t, ab, eps), x0))
 
 
 def implied_x0(net, x0, t, noise, alpha_bar, z):
     """The decoder's x0 prediction from x_t (clipped to [-1, 1], as the sampler does)."""
-    x_t, ab = _noised(x0, t, noise, alpha_bar)
-    eps = net(x_t, t.float(), z)
-    return ((x_t - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
+    x_t, ab, eps = _predict(net, x0, t, noise, alpha_bar, z)
+    return _x0_from_eps(x_t, ab, eps).clamp(-1, 1)
+
+
+def mean_colour_gain(net, x0, t, noise, alpha_bar, z, delta=0.05):
+    """d mean(eps prediction) / d mean(x_t): how the decoder's predicted noise follows a constant added to
+    x_t, averaged over images and channels. The ideal is 1 / sqrt(1 - ab) less the posterior's share, about
+    1 at high noise; at 0 the implied x0's mean colour is the mean of x_t amplified by 1 / sqrt(ab) (157 at
+    t = 999), so a random-x_T decode takes its global colour from the noise, whatever z says."""
+    x_t, _ = _noised(x0, t, noise, alpha_bar)
+    tt = t.float()
+    moved = net(x_t + delta, tt, z).mean(dim=(2, 3)) - net(x_t, tt, z).mean(dim=(2, 3))
+    return (moved / delta).mean().item()
 
 
 class Probe:

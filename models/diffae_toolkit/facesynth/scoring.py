@@ -7,7 +7,9 @@
   - colour error of those decodes (metrics.colour_mse: MSE of 16x16-cell mean colours on [0, 1]);
     continuous, so it ranks models that the judge's counts cannot;
   - colour error of the x0 the decoder implies at high noise (t = 700, 800, 900) with each image's own z:
-    whether z_sem sets the coarse image where the sampler's first steps decide it.
+    whether z_sem sets the coarse image where the sampler's first steps decide it;
+  - the decoder's mean-colour gain at t = 900 (objective.mean_colour_gain): whether it can follow the
+    mean colour of x_t at all (near 1 when it does).
 Used by the recipe ablation and, every --score-every steps, by the training run itself."""
 import os
 
@@ -20,7 +22,7 @@ from ..nets import DiffAENet
 from .data import load_split, to_model_input
 from .encoded import encode_images
 from .metrics import colour_mse
-from .objective import Probe, alpha_bar_table, diffusion_loss, implied_x0
+from .objective import Probe, alpha_bar_table, diffusion_loss, implied_x0, mean_colour_gain
 from .report.attributes import AttributeSchema, agreement
 from .report.decode_agreement import KEY_UNITS
 from .report.pixel_classifier import load_saved, read_images
@@ -78,7 +80,9 @@ class ValidationScorer:
         scores = {'z_gap': gap['probe_z_gap'], 'val_loss': val_loss, 'probe_auroc_mean': probe['mean'],
                   'probe_auroc': probe['per_attribute'],
                   'decode_colour_mse': colour_mse(decodes, (self.decode_x0 + 1) / 2),
-                  'x0_colour_mse': self._high_noise_colour(net, z_gap_images), 'decode_agreement': None,
+                  'x0_colour_mse': self._high_noise_colour(net, z_gap_images),
+                  'mean_colour_gain_t900': self._mean_colour_gain(net, z_gap_images),
+                  'decode_agreement': None,
                   'decode_agreement_key_min': None, 'decode_agreement_key_mean': None}
         if self.judge is not None:
             scores.update(self._decode_agreement(decodes))
@@ -97,6 +101,10 @@ class ValidationScorer:
         unit = lambda x: (x + 1) / 2
         return {str(t): colour_mse(unit(implied_x0(net, x0, torch.full((len(x0),), t), self.gap_probe.noise,
                                                    self.alpha_bar, z)), unit(x0)) for t in HIGH_NOISE_T}
+
+    def _mean_colour_gain(self, net, z, n=64):
+        x0 = self.gap_probe.x0[:n]
+        return mean_colour_gain(net, x0, torch.full((len(x0),), 900), self.gap_probe.noise[:n], self.alpha_bar, z[:n])
 
     def _decode_agreement(self, decodes):
         read = read_images(self.judge, self.schema, decodes, 'cpu')

@@ -15,6 +15,7 @@ def main(argv=None):
     p.add_argument('--data', default=DATA_DIR)
     p.add_argument('--run-dir', default=RUN_DIR)
     p.add_argument('--autoenc-minutes', type=float, required=True)
+    p.add_argument('--preset', default=None, help="architecture of a new autoencoder run (default 'small')")
     p.add_argument('--batch', type=int, default=16)
     p.add_argument('--lr', type=float, default=4e-4)
     p.add_argument('--device', default=None)
@@ -31,6 +32,8 @@ def main(argv=None):
                    '--score-every', str(args.score_every)]
     if args.device:
         ae += ['--device', args.device]
+    if args.preset:
+        ae += ['--preset', args.preset]
     train_autoenc.main(ae)
     train_latent.main(common + ['--steps', str(args.latent_steps)])
     train_classifier.main(common)

@@ -5,7 +5,9 @@ uniformly from [--high-t-from, T) instead (the steps where the decoder must take
 The loss is the official plain eps MSE; --x0-weight-floor f weighs each sample by max(1, f / SNR(t))
 (objective.loss_weights), a floor f on the weight of the implied x0 error at high noise, where the plain
 loss leaves the decoder almost no reason to take the coarse image from z_sem (measured, with the ablation
-of f, in docs/models/facesynth64-training.md). The logged `loss` is always the unweighted eps MSE.
+of f, in docs/models/facesynth64-training.md). --coarse-x0-weight w adds w times the error of the implied
+x0's coarse colours (objective.training_losses), the part of x0 that random-x_T decodes get wrong. The logged
+`loss` is always the unweighted eps MSE.
 
 Resumable: run it again with the same --run-dir and it continues from the last checkpoint.
   /usr/bin/python3 -m diffae_toolkit.facesynth.train_autoenc --data data/facesynth64 --run-dir checkpoints/facesynth64
@@ -21,16 +23,26 @@ from ..config import AutoencConfig
 from ..nets import DiffAENet
 from .common import Ema, JsonlLog, StepClock, Timer, atomic_save, save_grid, warmup_lr
 from .data import BatchSampler, load_split
-from .objective import Probe, alpha_bar_table, diffusion_loss, loss_weights, sample_timesteps
-from .presets import facesynth_config
+from .objective import Probe, alpha_bar_table, loss_weights, sample_timesteps, training_losses
+from .presets import PRESETS, facesynth_config
 from .scoring import ValidationScorer
+
+
+def transfer_matching(net, source_state):
+    """Copies every tensor of source_state whose name and shape net also has; (parameters copied, total)."""
+    own = net.state_dict()
+    matching = {k: v for k, v in source_state.items() if k in own and own[k].shape == v.shape}
+    net.load_state_dict(matching, strict=False)
+    params = dict(net.named_parameters())
+    return sum(params[k].numel() for k in matching if k in params), sum(p.numel() for p in params.values())
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--data', default=DATA_DIR)
     p.add_argument('--run-dir', default=RUN_DIR)
-    p.add_argument('--preset', default='small')
+    p.add_argument('--preset', default=None, choices=sorted(PRESETS),
+                   help="architecture of a new run (default 'small'); a resumed run keeps its checkpoint's")
     p.add_argument('--batch', type=int, default=16)
     p.add_argument('--lr', type=float, default=4e-4)
     p.add_argument('--warmup', type=int, default=200)
@@ -40,6 +52,11 @@ def main(argv=None):
     p.add_argument('--high-t-from', type=int, default=500)
     p.add_argument('--x0-weight-floor', type=float, default=0.0,
                    help='least weight of the implied x0 error at every t (0 = the official plain eps MSE)')
+    p.add_argument('--coarse-x0-weight', type=float, default=0.0,
+                   help='weight of the implied x0 coarse-colour error added to the loss (0 = official)')
+    p.add_argument('--init-from', default=None,
+                   help="a new run starts from this autoencoder checkpoint's EMA weights wherever the shapes agree "
+                        '(another preset: the semantic encoder and the low-resolution levels carry over)')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--minutes', type=float, default=None, help='wall-clock budget of this invocation')
     p.add_argument('--max-samples', type=int, default=None)
@@ -54,6 +71,8 @@ def main(argv=None):
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args(argv)
+    if args.coarse_x0_weight < 0:
+        p.error(f'--coarse-x0-weight must be >= 0, got {args.coarse_x0_weight}')
 
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -66,10 +85,16 @@ def main(argv=None):
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path, map_location='cpu')
         conf = AutoencConfig.from_dict(state['conf'])
+        if args.preset and conf.name != facesynth_config(args.preset).name:
+            p.error(f'{ckpt_path} holds {conf.name}, not preset {args.preset}: use another --run-dir')
     else:
-        state, conf = None, facesynth_config(args.preset)
+        state, conf = None, facesynth_config(args.preset or 'small')
     torch.manual_seed(args.seed)
-    net = DiffAENet(conf.base()).to(device)
+    net = DiffAENet(conf.base())
+    if state is None and args.init_from:
+        copied, total = transfer_matching(net, torch.load(args.init_from, map_location='cpu')['ema'])
+        print(f'initialised {copied:,} of {total:,} parameters from {args.init_from}', flush=True)
+    net = net.to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.0)
     ema = Ema(net, args.ema)
     step, samples, compute_s = 0, 0, 0.0
@@ -83,6 +108,8 @@ def main(argv=None):
         step, samples, compute_s = state['step'], state['samples'], state['compute_seconds']
         print(f'resumed at step {step} ({samples} samples, {compute_s / 3600:.2f} compute-hours)', flush=True)
         log.write(event='resume', step=step, samples=samples, args=vars(args))
+        if args.init_from:
+            print(f'--init-from ignored: {ckpt_path} already exists', flush=True)
     else:
         n_params = sum(p.numel() for p in net.parameters())
         print(f'new run {conf.name}: {n_params:,} parameters', flush=True)
@@ -108,10 +135,11 @@ def main(argv=None):
             group['lr'] = warmup_lr(step, args.lr, args.warmup)
         x0 = sampler.next().to(device)
         t = sample_timesteps(x0.shape[0], args.high_t_share, args.high_t_from, device=device)
-        per_sample = diffusion_loss(net, x0, t, torch.randn_like(x0), alpha_bar)
+        per_sample, coarse = training_losses(net, x0, t, torch.randn_like(x0), alpha_bar)
         loss = per_sample.mean()
         opt.zero_grad(set_to_none=True)
-        (loss_weights(t, alpha_bar, args.x0_weight_floor) * per_sample).mean().backward()
+        weighted = loss_weights(t, alpha_bar, args.x0_weight_floor) * per_sample + args.coarse_x0_weight * coarse
+        weighted.mean().backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         ema.update(net)
