@@ -13,7 +13,7 @@ import pytest
 import torch
 from onnx import TensorProto, numpy_helper
 
-from conftest import MODELS_DIR
+from conftest import MODELS_DIR, REPO, TSX, ort_run
 from diffae_toolkit.bundle import BundleError
 from diffae_toolkit.checkpoint import ClassifierWeights, UntrustedCheckpointError, load_official, save_official_layout
 from diffae_toolkit.config import AutoencConfig, LatentConfig
@@ -23,9 +23,6 @@ from diffae_toolkit.macs import count_macs
 from diffae_toolkit.nets.lite import LiteEncoder, LiteEncoderError, load_lite, save_lite
 from diffae_toolkit.onnx_weights import WEIGHT_OPS, convert_weights_to_fp16
 
-REPO = os.path.dirname(MODELS_DIR)
-ORT_EVAL = os.path.join(MODELS_DIR, "tests", "ort_eval.mjs")
-TSX = os.path.join(REPO, "node_modules", ".bin", "tsx")
 MIN_ELEMENTS = 1024
 
 CONF = AutoencConfig(
@@ -216,28 +213,6 @@ def test_fp16_converter_leaves_small_and_non_weight_initializers():
 
 # --- numerics through onnxruntime-node -----------------------------------------------------------
 
-def _ort_run(workdir, runs):
-    """runs: [(model_path, {input: ndarray}, [output names])] -> [{output: ndarray}]."""
-    if not os.path.exists(TSX):
-        pytest.skip("tsx is not installed in node_modules")
-    os.makedirs(workdir, exist_ok=True)
-    spec, wanted = {"threads": 1, "runs": []}, []
-    for i, (model, inputs, outputs) in enumerate(runs):
-        feeds = {}
-        for name, value in inputs.items():
-            np.save(os.path.join(workdir, f"{i}_{name}.npy"), np.ascontiguousarray(value, dtype=np.float32))
-            feeds[name] = f"{i}_{name}.npy"
-        spec["runs"].append({"model": os.path.abspath(model), "inputs": feeds,
-                             "outputs": {o: f"{i}_out_{o}.npy" for o in outputs}})
-        wanted.append(outputs)
-    spec_path = os.path.join(workdir, "spec.json")
-    with open(spec_path, "w", encoding="utf-8") as f:
-        json.dump(spec, f)
-    done = subprocess.run([TSX, ORT_EVAL, spec_path], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return [{o: np.load(os.path.join(workdir, f"{i}_out_{o}.npy")) for o in outs} for i, outs in enumerate(wanted)]
-
-
 def _max_abs(a, b):
     return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
@@ -264,7 +239,7 @@ def ort_errors(exported):
         for key, (file, _, feeds, out) in calls.items():
             runs.append((os.path.join(exported[bundle], file), {k: v.numpy() for k, v in feeds.items()}, [out]))
             keys.append((bundle, key))
-    results = _ort_run(str(exported["root"] / "ort"), runs)
+    results = ort_run(str(exported["root"] / "ort"), runs)
     rounded_net, rounded_lite = fp16_rounded_copy(net, MIN_ELEMENTS), fp16_rounded_copy(lite, MIN_ELEMENTS)
     errors = {}
     with torch.no_grad():

@@ -222,3 +222,54 @@ def test_timestep_mixture_puts_its_share_above_the_threshold():
         objective.sample_timesteps(4, high_share=1.5)
     with pytest.raises(ValueError, match='high_from'):
         objective.sample_timesteps(4, high_from=1000)
+
+
+def test_a_snapshot_holds_float16_ema_weights_and_the_counters_and_loads_as_a_net(tmp_path):
+    from diffae_toolkit.facesynth import snapshot
+    from diffae_toolkit.facesynth.presets import facesynth_config
+    from diffae_toolkit.facesynth.weights import load_autoencoder
+    from diffae_toolkit.nets import DiffAENet
+
+    conf = facesynth_config('small')
+    ema = DiffAENet(conf.base())
+    run = tmp_path / 'run'
+    os.makedirs(run / 'autoenc')
+    torch.save({'ema': ema.state_dict(), 'net': {}, 'conf': conf.to_dict(), 'step': 7, 'samples': 112,
+                'compute_seconds': 3.5}, run / 'autoenc' / 'last.pt')
+    out = str(tmp_path / 'snap.pt')
+    snapshot.main(['--run-dir', str(run), '--out', out, '--note', 'test'])
+    saved = torch.load(out)
+    assert {saved[k] for k in ('step', 'samples', 'compute_seconds')} == {7, 112, 3.5} and saved['note'] == 'test'
+    assert all(v.dtype == torch.float16 for v in saved['ema'].values())
+    net, info = load_autoencoder(out)
+    for name, value in net.state_dict().items():
+        assert torch.equal(value, ema.state_dict()[name].half().float()), name
+    with pytest.raises(ValueError, match="no 'net' weights"):
+        load_autoencoder(out, 'net')
+
+
+def test_the_shipped_bundle_reads_back_as_the_autoencoder_its_graphs_compute(tmp_path):
+    from conftest import REPO, ort_run
+    from diffae_toolkit.facesynth.weights import load_autoencoder
+
+    bundle = os.path.join(REPO, 'models', 'bundles', 'facesynth64')
+    net, manifest = load_autoencoder(bundle)
+    assert net.conf.name == manifest['source']['config']
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand((2, 3, 64, 64), generator=gen) * 2 - 1
+    t = torch.tensor([20.0, 900.0])
+    with torch.no_grad():
+        z = net.encoder(x)
+        eps = net(x, t, z)
+    ort = ort_run(str(tmp_path), [(os.path.join(bundle, 'encoder.onnx'), {'x': x.numpy()}, ['z']),
+                                  (os.path.join(bundle, 'unet.onnx'), {'x': x.numpy(), 't': t.numpy(),
+                                                                       'z': z.numpy()}, ['eps'])])
+    assert np.abs(ort[0]['z'] - z.numpy()).max() < 1e-4
+    assert np.abs(ort[1]['eps'] - eps.numpy()).max() < 1e-4
+
+
+def test_a_folder_that_is_not_a_bundle_is_refused(tmp_path):
+    from diffae_toolkit.facesynth.weights import load_autoencoder
+
+    with pytest.raises(ValueError, match='not a model bundle'):
+        load_autoencoder(str(tmp_path))

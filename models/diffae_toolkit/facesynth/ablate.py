@@ -30,7 +30,8 @@ import time
 import torch
 
 from .paths import DATA_DIR
-from .scoring import ValidationScorer, load_weights
+from .scoring import ValidationScorer
+from .weights import load_autoencoder
 
 # The long run's recipe; each variant changes one thing.
 BASE_ARGS = ['--batch', '16', '--lr', '4e-4', '--warmup', '200']
@@ -204,12 +205,12 @@ def main(argv=None):
         scorer = ValidationScorer(args.data, judge_path,
                                   probe_train=args.probe_train, probe_eval=args.probe_eval, decodes=args.decodes,
                                   decode_steps=args.decode_steps, gap_images=args.gap_images)
-        branch_net, branch_state = load_weights(os.path.join(args.source, 'autoenc', 'last.pt'), 'net')
+        branch_net, branch_state = load_autoencoder(os.path.join(args.source, 'autoenc', 'last.pt'), 'net')
         models = {'branch point': {'training': None, 'scores': scorer.score(branch_net)}}
         print(f'[ablate] branch point step {branch_state["step"]}: {models["branch point"]["scores"]["z_gap"]:.3f}',
               flush=True)
         for name in names:
-            net, state = load_weights(os.path.join(args.out, name, 'autoenc', 'last.pt'), 'net')
+            net, state = load_autoencoder(os.path.join(args.out, name, 'autoenc', 'last.pt'), 'net')
             with open(os.path.join(args.out, name, 'trained.json')) as f:
                 trained = json.load(f)
             models[name] = {'training': training_summary(state, branch_state, trained), 'scores': scorer.score(net)}

@@ -25,3 +25,12 @@ def facesynth_config(preset='small', latent_layers=6, latent_hidden=1024):
         latent=LatentConfig(num_layers=latent_layers, hidden=latent_hidden, z_dim=arch['z_dim']),
         **arch,
     )
+
+
+def preset_of(config_name):
+    """'facesynth64_small' -> 'small' (the config names written by facesynth_config)."""
+    preset = config_name[len('facesynth64_'):] if config_name.startswith('facesynth64_') else None
+    if preset not in PRESETS:
+        raise ValueError(f'{config_name!r} is not a FaceSynth64 preset config; known: '
+                         f'{sorted("facesynth64_" + p for p in PRESETS)}')
+    return preset

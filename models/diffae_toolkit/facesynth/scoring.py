@@ -17,8 +17,6 @@ import numpy as np
 import torch
 
 from .. import reference
-from ..config import AutoencConfig
-from ..nets import DiffAENet
 from .data import load_split, to_model_input
 from .encoded import encode_images
 from .metrics import colour_mse
@@ -29,14 +27,6 @@ from .report.pixel_classifier import load_saved, read_images
 from .report.probe import auroc_table, fit_logistic, logistic_scores
 
 HIGH_NOISE_T = (700, 800, 900)
-
-
-def load_weights(ckpt_path, which):
-    """The autoencoder of a training checkpoint with its raw ('net') or averaged ('ema') weights."""
-    state = torch.load(ckpt_path, map_location='cpu')
-    net = DiffAENet(AutoencConfig.from_dict(state['conf']).base())
-    net.load_state_dict(state[which])
-    return net.eval(), state
 
 
 class ValidationScorer:
@@ -112,3 +102,35 @@ class ValidationScorer:
         key = [agree[u] for u in KEY_UNITS if u in agree]
         return {'decode_agreement': agree, 'decode_agreement_key_min': min(key),
                 'decode_agreement_key_mean': float(np.mean(key))}
+
+
+def main(argv=None):
+    """Scores one model on the validation split and prints the scores as JSON."""
+    import argparse
+    import json
+
+    from .paths import DATA_DIR, RUN_DIR
+    from .weights import load_autoencoder
+
+    p = argparse.ArgumentParser(prog='python -m diffae_toolkit.facesynth.scoring', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('weights', help='training checkpoint, EMA snapshot or bundle folder (facesynth.weights)')
+    p.add_argument('--which', default='ema', choices=('ema', 'net'), help='weights of a training checkpoint')
+    p.add_argument('--data', default=DATA_DIR)
+    p.add_argument('--judge', default=os.path.join(RUN_DIR, 'pixel_classifier.pt'),
+                   help="the report's pixel judge (decode agreement is skipped while it does not exist)")
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--out', help='also write the scores to this JSON file')
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    net, _ = load_autoencoder(args.weights, args.which)
+    scores = {'weights': args.weights, **ValidationScorer(args.data, args.judge).score(net)}
+    text = json.dumps(scores, indent=1)
+    print(text)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(text + '\n')
+
+
+if __name__ == '__main__':
+    main()

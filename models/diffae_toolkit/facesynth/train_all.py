@@ -16,6 +16,8 @@ def main(argv=None):
     p.add_argument('--run-dir', default=RUN_DIR)
     p.add_argument('--autoenc-minutes', type=float, required=True)
     p.add_argument('--preset', default=None, help="architecture of a new autoencoder run (default 'small')")
+    p.add_argument('--init-from', default=None,
+                   help='a new autoencoder run starts from this checkpoint, snapshot or bundle (train_autoenc)')
     p.add_argument('--batch', type=int, default=16)
     p.add_argument('--lr', type=float, default=4e-4)
     p.add_argument('--device', default=None)
@@ -34,6 +36,8 @@ def main(argv=None):
         ae += ['--device', args.device]
     if args.preset:
         ae += ['--preset', args.preset]
+    if args.init_from:
+        ae += ['--init-from', args.init_from]
     train_autoenc.main(ae)
     train_latent.main(common + ['--steps', str(args.latent_steps)])
     train_classifier.main(common)

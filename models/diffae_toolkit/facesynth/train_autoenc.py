@@ -26,6 +26,7 @@ from .data import BatchSampler, load_split
 from .objective import Probe, alpha_bar_table, loss_weights, sample_timesteps, training_losses
 from .presets import PRESETS, facesynth_config
 from .scoring import ValidationScorer
+from .weights import load_autoencoder
 
 
 def transfer_matching(net, source_state):
@@ -55,8 +56,9 @@ def main(argv=None):
     p.add_argument('--coarse-x0-weight', type=float, default=0.0,
                    help='weight of the implied x0 coarse-colour error added to the loss (0 = official)')
     p.add_argument('--init-from', default=None,
-                   help="a new run starts from this autoencoder checkpoint's EMA weights wherever the shapes agree "
-                        '(another preset: the semantic encoder and the low-resolution levels carry over)')
+                   help='a new run starts from the EMA weights of this checkpoint, snapshot or bundle folder '
+                        '(facesynth.weights) wherever the shapes agree (another preset: the semantic encoder and the '
+                        'low-resolution levels carry over)')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--minutes', type=float, default=None, help='wall-clock budget of this invocation')
     p.add_argument('--max-samples', type=int, default=None)
@@ -92,7 +94,7 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     net = DiffAENet(conf.base())
     if state is None and args.init_from:
-        copied, total = transfer_matching(net, torch.load(args.init_from, map_location='cpu')['ema'])
+        copied, total = transfer_matching(net, load_autoencoder(args.init_from)[0].state_dict())
         print(f'initialised {copied:,} of {total:,} parameters from {args.init_from}', flush=True)
     net = net.to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.0)
