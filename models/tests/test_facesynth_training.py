@@ -47,7 +47,9 @@ def test_autoencoder_training_resumes(tmp_path):
     train_autoenc.main(args + ['--max-samples', '8', '--coarse-x0-weight', '1e-3'])
     first = torch.load(os.path.join(run, 'autoenc', 'last.pt'))
     assert first['step'] == 2 and first['samples'] == 8
-    train_autoenc.main(args + ['--max-samples', '16'])
+    teacher = str(tmp_path / 'teacher.pt')
+    torch.save(first, teacher)
+    train_autoenc.main(args + ['--max-samples', '16', '--distill-from', teacher, '--distill-below', '1000'])
     second = torch.load(os.path.join(run, 'autoenc', 'last.pt'))
     assert second['step'] == 4 and second['samples'] == 16
     changed = any(not torch.equal(first['net'][k], second['net'][k]) for k in first['net'])
@@ -162,15 +164,42 @@ def test_training_losses_price_an_eps_offset_as_an_x0_colour_error_scaled_by_the
     x0 = torch.rand(3, 3, 64, 64) * 2 - 1
     noise = torch.randn_like(x0)
     t = torch.tensor([0, 500, 999])
-    eps_mse, coarse = objective.training_losses(_OffsetEps(noise, 0.0), x0, t, noise, alpha_bar)
+    eps_mse, coarse, _ = objective.training_losses(_OffsetEps(noise, 0.0), x0, t, noise, alpha_bar)
     assert torch.allclose(eps_mse, torch.zeros(3)) and torch.allclose(coarse, torch.zeros(3), atol=1e-8)
-    eps_mse, coarse = objective.training_losses(_OffsetEps(noise, 0.01), x0, t, noise, alpha_bar)
+    eps_mse, coarse, true_mse = objective.training_losses(_OffsetEps(noise, 0.01), x0, t, noise, alpha_bar)
+    assert torch.equal(true_mse, eps_mse)
     assert torch.allclose(eps_mse, torch.full((3,), 1e-4))
     ab = alpha_bar[t]
     # an eps offset c moves the implied x0 by -c sqrt(1 - ab) / sqrt(ab): cheap in eps, dear at high noise
     assert torch.allclose(coarse, 1e-4 * (1 - ab) / ab, rtol=1e-3)
     assert coarse[2] > 1e3 * eps_mse[2]
     assert torch.allclose(objective.diffusion_loss(_OffsetEps(noise, 0.01), x0, t, noise, alpha_bar), eps_mse)
+
+
+class _HalfInput(torch.nn.Module):
+    """A stand-in teacher whose eps prediction is half its input."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = lambda x0: torch.zeros(x0.shape[0], 1)
+
+    def forward(self, x_t, t, z):
+        return 0.5 * x_t
+
+
+def test_distillation_target_is_the_teacher_below_the_threshold_and_the_noise_above():
+    alpha_bar = objective.alpha_bar_table()
+    x0 = torch.rand(3, 3, 32, 32) * 2 - 1
+    noise = torch.randn_like(x0)
+    t = torch.tensor([0, 500, 999])
+    target = objective.distillation_target(_HalfInput(), x0, t, noise, alpha_bar, below=600)
+    ab = alpha_bar[t].view(-1, 1, 1, 1)
+    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+    assert torch.allclose(target[:2], 0.5 * x_t[:2]) and torch.equal(target[2], noise[2])
+    assert torch.equal(objective.distillation_target(_HalfInput(), x0, t, noise, alpha_bar, below=0), noise)
+    target_mse, _, true_mse = objective.training_losses(_OffsetEps(noise, 0.0), x0, t, noise, alpha_bar, target)
+    assert torch.allclose(true_mse, torch.zeros(3))  # the stand-in predicts the true noise ...
+    assert (target_mse[:2] > 0).all() and target_mse[2] == 0  # ... which is not the teacher's target
 
 
 def test_trainer_refuses_a_negative_coarse_weight(capsys):

@@ -29,7 +29,7 @@ import time
 
 import torch
 
-from .paths import DATA_DIR
+from .paths import BUNDLE_DIR, DATA_DIR
 from .scoring import ValidationScorer
 from .weights import load_autoencoder
 
@@ -44,6 +44,8 @@ VARIANTS = {
     'high_t_half': ['--high-t-share', '0.5', '--high-t-from', '500'],
     'lr_8e-4': ['--lr', '8e-4'],
     'batch_32': ['--batch', '32', '--lr', '5.7e-4'],  # square-root learning-rate scaling
+    # a new preset learning from the shipped model: its prediction is the eps target below t = 700
+    'distill_shipped_700': ['--distill-from', BUNDLE_DIR, '--distill-below', '700'],
 }
 
 

@@ -65,16 +65,34 @@ def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
     return F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
 
 
-def training_losses(net, x0, t, noise, alpha_bar):
-    """Per-sample (eps MSE, coarse error of the implied x0 on [-1, 1]) from one forward pass.
+def training_losses(net, x0, t, noise, alpha_bar, target=None):
+    """Per-sample (eps MSE against `target`, coarse error of the implied x0 on [-1, 1], eps MSE against
+    the true noise) from one forward pass; `target` defaults to the true noise.
 
-    The second term is what random-x_T decodes get wrong: near t = T the eps loss prices the implied x0's
+    The coarse term is what random-x_T decodes get wrong: near t = T the eps loss prices the implied x0's
     error at SNR(t) ~ 1e-4, and the decoder's mean-colour prediction there is worse than the dataset mean
     image (docs/models/facesynth64-training.md). Both terms are minimised by the same posterior mean, so
-    adding the second reweights the objective without moving its optimum. The implied x0 is not clipped."""
+    adding the second reweights the objective without moving its optimum. The implied x0 is not clipped.
+    A teacher's prediction as `target` (distillation_target) is an estimate of that posterior mean with
+    far less variance than the noise itself."""
     x_t, ab, eps = _predict(net, x0, t, noise, alpha_bar, None)
-    return (F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3)),
-            coarse_error(_x0_from_eps(x_t, ab, eps), x0))
+    true_mse = F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
+    target_mse = true_mse if target is None else F.mse_loss(eps, target, reduction='none').mean(dim=(1, 2, 3))
+    return target_mse, coarse_error(_x0_from_eps(x_t, ab, eps), x0), true_mse
+
+
+@torch.no_grad()
+def distillation_target(teacher, x0, t, noise, alpha_bar, below):
+    """The eps target of each sample: the teacher's prediction (with the teacher's own z of x0) where
+    t < below, the true noise elsewhere. A student of another architecture learns the teacher's use of z
+    from it; above `below` it learns from the data what the teacher got wrong (the mean colour at high
+    noise, for the 'small' teacher)."""
+    target = noise.clone()
+    taught = t < below
+    if taught.any():
+        _, _, eps = _predict(teacher, x0[taught], t[taught], noise[taught], alpha_bar, None)
+        target[taught] = eps
+    return target
 
 
 def implied_x0(net, x0, t, noise, alpha_bar, z):

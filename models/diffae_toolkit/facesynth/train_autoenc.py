@@ -6,8 +6,10 @@ The loss is the official plain eps MSE; --x0-weight-floor f weighs each sample b
 (objective.loss_weights), a floor f on the weight of the implied x0 error at high noise, where the plain
 loss leaves the decoder almost no reason to take the coarse image from z_sem (measured, with the ablation
 of f, in docs/models/facesynth64-training.md). --coarse-x0-weight w adds w times the error of the implied
-x0's coarse colours (objective.training_losses), the part of x0 that random-x_T decodes get wrong. The logged
-`loss` is always the unweighted eps MSE.
+x0's coarse colours (objective.training_losses), the part of x0 that random-x_T decodes get wrong.
+--distill-from TEACHER replaces the eps target below --distill-below by the teacher's prediction (a new
+preset learning from the previous model). The logged `loss` is always the unweighted eps MSE against the
+true noise.
 
 Resumable: run it again with the same --run-dir and it continues from the last checkpoint.
   /usr/bin/python3 -m diffae_toolkit.facesynth.train_autoenc --data data/facesynth64 --run-dir checkpoints/facesynth64
@@ -23,7 +25,7 @@ from ..config import AutoencConfig
 from ..nets import DiffAENet
 from .common import Ema, JsonlLog, StepClock, Timer, atomic_save, save_grid, warmup_lr
 from .data import BatchSampler, load_split
-from .objective import Probe, alpha_bar_table, loss_weights, sample_timesteps, training_losses
+from .objective import Probe, alpha_bar_table, distillation_target, loss_weights, sample_timesteps, training_losses
 from .presets import PRESETS, facesynth_config
 from .scoring import ValidationScorer
 from .weights import load_autoencoder
@@ -55,6 +57,10 @@ def main(argv=None):
                    help='least weight of the implied x0 error at every t (0 = the official plain eps MSE)')
     p.add_argument('--coarse-x0-weight', type=float, default=0.0,
                    help='weight of the implied x0 coarse-colour error added to the loss (0 = official)')
+    p.add_argument('--distill-from', default=None,
+                   help='teacher (checkpoint, snapshot or bundle): for t < --distill-below the eps target is its '
+                        'prediction instead of the true noise (objective.distillation_target)')
+    p.add_argument('--distill-below', type=int, default=700)
     p.add_argument('--init-from', default=None,
                    help='a new run starts from the EMA weights of this checkpoint, snapshot or bundle folder '
                         '(facesynth.weights) wherever the shapes agree (another preset: the semantic encoder and the '
@@ -118,6 +124,9 @@ def main(argv=None):
         log.write(event='start', conf=conf.to_dict(), params=n_params, args=vars(args))
 
     alpha_bar = alpha_bar_table().to(device)
+    teacher = None
+    if args.distill_from:
+        teacher = load_autoencoder(args.distill_from)[0].to(device).requires_grad_(False)
     scorer = None
     probe = Probe(val_images, alpha_bar.cpu())
     timer = Timer(args.minutes)
@@ -137,8 +146,11 @@ def main(argv=None):
             group['lr'] = warmup_lr(step, args.lr, args.warmup)
         x0 = sampler.next().to(device)
         t = sample_timesteps(x0.shape[0], args.high_t_share, args.high_t_from, device=device)
-        per_sample, coarse = training_losses(net, x0, t, torch.randn_like(x0), alpha_bar)
-        loss = per_sample.mean()
+        noise = torch.randn_like(x0)
+        target = None if teacher is None else distillation_target(teacher, x0, t, noise, alpha_bar,
+                                                                  args.distill_below)
+        per_sample, coarse, true_mse = training_losses(net, x0, t, noise, alpha_bar, target)
+        loss = true_mse.mean()
         opt.zero_grad(set_to_none=True)
         weighted = loss_weights(t, alpha_bar, args.x0_weight_floor) * per_sample + args.coarse_x0_weight * coarse
         weighted.mean().backward()
