@@ -130,12 +130,12 @@ def autoencoder_from_graphs(conf: AutoencConfig, encoder_path: str, unet_path: s
     """A DiffAENet (encoder + UNet, no latent net) holding the weights of a bundle's two graphs."""
     net = DiffAENet(conf.base()).eval()
     specs = {s.key: s for s in graph_specs(net)}
-    prefixes = {'encoder': 'encoder.', 'unet': 'net.'}  # graph_specs wraps the UNet path as `net`
+    net_name = {'encoder': lambda name: 'encoder.' + name,   # graph_specs exports net.encoder itself
+                'unet': lambda name: name[len('net.'):]}      # and the UNet path wrapped as `net`
     state = {}
     for key, path in (('encoder', encoder_path), ('unet', unet_path)):
-        weights = read_graph_weights(specs[key], path)
-        for name, value in weights.items():
-            state[prefixes[key] + name if key == 'encoder' else name[len(prefixes[key]):]] = value
+        for name, value in read_graph_weights(specs[key], path).items():
+            state[net_name[key](name)] = value
     own = dict(net.named_parameters())
     missing = sorted(set(own) - set(state))
     if missing:
