@@ -32,7 +32,8 @@ mkdir -p "$DIFFAE_RUNS/facesynth64/autoenc"
 # No validation scores meanwhile (they run on the CPU); score the returned checkpoint here instead.
 INIT=$(ls models/snapshots/facesynth64-top64-step*.pt 2>/dev/null | sort | tail -1 || true)  # zero-padded steps
 INIT=${INIT:-models/bundles/facesynth64}
-$PY -m diffae_toolkit.facesynth.train_all --device cuda --init-from "$INIT" --batch 256 --lr 1.6e-3 --threads 8 --preset small_top64 \
+# Distilled from the shipped model below t = 700 (branch ablation 4 in the training doc).
+$PY -m diffae_toolkit.facesynth.train_all --device cuda --init-from "$INIT" --distill-from models/bundles/facesynth64 --batch 256 --lr 1.6e-3 --threads 8 --preset small_top64 \
     --autoenc-minutes 6 --score-every 0 --latent-steps 5000 --lite-steps 2000 --version 0.4.0 --out /tmp/gpu-bundle/facesynth64 \
     2>&1 | tee "$OUT/train.log"
 tar -C /tmp/gpu-bundle -cf "$OUT/bundle.tar" facesynth64   # $OUT returns at most 8 files

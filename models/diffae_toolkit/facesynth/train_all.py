@@ -18,6 +18,8 @@ def main(argv=None):
     p.add_argument('--preset', default=None, help="architecture of a new autoencoder run (default 'small')")
     p.add_argument('--init-from', default=None,
                    help='a new autoencoder run starts from this checkpoint, snapshot or bundle (train_autoenc)')
+    p.add_argument('--distill-from', default=None, help='teacher of the autoencoder stage (train_autoenc)')
+    p.add_argument('--distill-below', type=int, default=700)
     p.add_argument('--batch', type=int, default=16)
     p.add_argument('--lr', type=float, default=4e-4)
     p.add_argument('--device', default=None)
@@ -38,6 +40,8 @@ def main(argv=None):
         ae += ['--preset', args.preset]
     if args.init_from:
         ae += ['--init-from', args.init_from]
+    if args.distill_from:
+        ae += ['--distill-from', args.distill_from, '--distill-below', str(args.distill_below)]
     train_autoenc.main(ae)
     train_latent.main(common + ['--steps', str(args.latent_steps)])
     train_classifier.main(common)
