@@ -5,16 +5,14 @@ import numpy as np
 import torch
 
 from ..config import AutoencConfig
-from ..nets import DiffAENet
 from .data import load_split, to_model_input
+from .weights import load_autoencoder
 
 
-def load_autoenc_ema(run_dir, map_location='cpu'):
-    state = torch.load(os.path.join(run_dir, 'autoenc', 'last.pt'), map_location=map_location)
-    conf = AutoencConfig.from_dict(state['conf'])
-    net = DiffAENet(conf.base())
-    net.load_state_dict(state['ema'])
-    return net.eval(), conf, state
+def load_autoenc_ema(run_dir):
+    """(EMA autoencoder, its config, the checkpoint's state) of a run's last autoencoder checkpoint."""
+    net, state = load_autoencoder(os.path.join(run_dir, 'autoenc', 'last.pt'), 'ema')
+    return net, AutoencConfig.from_dict(state['conf']), state
 
 
 @torch.no_grad()

@@ -56,13 +56,17 @@ def _predict(net, x0, t, noise, alpha_bar, z):
     return x_t, ab, net(x_t, t.float(), z)
 
 
+def _per_sample_mse(a, b):
+    return F.mse_loss(a, b, reduction='none').mean(dim=(1, 2, 3))
+
+
 def _x0_from_eps(x_t, ab, eps):
     return (x_t - (1 - ab).sqrt() * eps) / ab.sqrt()
 
 
 def diffusion_loss(net, x0, t, noise, alpha_bar, z=None):
     _, _, eps = _predict(net, x0, t, noise, alpha_bar, z)
-    return F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
+    return _per_sample_mse(eps, noise)
 
 
 def training_losses(net, x0, t, noise, alpha_bar, target=None):
@@ -76,8 +80,8 @@ def training_losses(net, x0, t, noise, alpha_bar, target=None):
     A teacher's prediction as `target` (distillation_target) is an estimate of that posterior mean with
     far less variance than the noise itself."""
     x_t, ab, eps = _predict(net, x0, t, noise, alpha_bar, None)
-    true_mse = F.mse_loss(eps, noise, reduction='none').mean(dim=(1, 2, 3))
-    target_mse = true_mse if target is None else F.mse_loss(eps, target, reduction='none').mean(dim=(1, 2, 3))
+    true_mse = _per_sample_mse(eps, noise)
+    target_mse = true_mse if target is None else _per_sample_mse(eps, target)
     return target_mse, coarse_error(_x0_from_eps(x_t, ab, eps), x0), true_mse
 
 
