@@ -49,7 +49,8 @@ def test_autoencoder_training_resumes(tmp_path):
     assert first['step'] == 2 and first['samples'] == 8
     teacher = str(tmp_path / 'teacher.pt')
     torch.save(first, teacher)
-    train_autoenc.main(args + ['--max-samples', '16', '--distill-from', teacher, '--distill-below', '1000'])
+    train_autoenc.main(args + ['--max-samples', '16', '--distill-from', teacher, '--distill-below', '1000',
+                                '--distill-noise-mean'])
     second = torch.load(os.path.join(run, 'autoenc', 'last.pt'))
     assert second['step'] == 4 and second['samples'] == 16
     changed = any(not torch.equal(first['net'][k], second['net'][k]) for k in first['net'])
@@ -200,6 +201,21 @@ def test_distillation_target_is_the_teacher_below_the_threshold_and_the_noise_ab
     target_mse, _, true_mse = objective.training_losses(_OffsetEps(noise, 0.0), x0, t, noise, alpha_bar, target)
     assert torch.allclose(true_mse, torch.zeros(3))  # the stand-in predicts the true noise ...
     assert (target_mse[:2] > 0).all() and target_mse[2] == 0  # ... which is not the teacher's target
+
+
+def test_distillation_with_noise_mean_keeps_the_teachers_pattern_and_the_noises_channel_means():
+    alpha_bar = objective.alpha_bar_table()
+    x0 = torch.rand(3, 3, 32, 32) * 2 - 1
+    noise = torch.randn_like(x0) + torch.tensor([0.3, -0.2, 0.1]).view(1, 3, 1, 1)
+    t = torch.tensor([0, 500, 999])
+    plain = objective.distillation_target(_HalfInput(), x0, t, noise, alpha_bar, below=600)
+    target = objective.distillation_target(_HalfInput(), x0, t, noise, alpha_bar, below=600, noise_mean=True)
+    means = (2, 3)
+    assert torch.allclose(target[:2].mean(dim=means), noise[:2].mean(dim=means), atol=1e-6)
+    assert not torch.allclose(plain[:2].mean(dim=means), noise[:2].mean(dim=means), atol=1e-3)
+    centred = lambda a: a - a.mean(dim=means, keepdim=True)  # noqa: E731
+    assert torch.allclose(centred(target[:2]), centred(plain[:2]), atol=1e-6)
+    assert torch.equal(target[2], noise[2])
 
 
 def test_trainer_refuses_a_negative_coarse_weight(capsys):

@@ -46,6 +46,11 @@ VARIANTS = {
     'batch_32': ['--batch', '32', '--lr', '5.7e-4'],  # square-root learning-rate scaling
     # a new preset learning from the shipped model: its prediction is the eps target below t = 700
     'distill_shipped_700': ['--distill-from', BUNDLE_DIR, '--distill-below', '700'],
+    # the same, with the taught targets' per-channel mean taken from the true noise (the teacher's is blind)
+    'distill_shipped_700_noise_mean': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
+                                       '--distill-noise-mean'],
+    'distill_shipped_700_noise_mean_coarse_1e-2': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
+                                                   '--distill-noise-mean', '--coarse-x0-weight', '1e-2'],
 }
 
 

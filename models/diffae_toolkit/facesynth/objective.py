@@ -86,15 +86,22 @@ def training_losses(net, x0, t, noise, alpha_bar, target=None):
 
 
 @torch.no_grad()
-def distillation_target(teacher, x0, t, noise, alpha_bar, below):
+def distillation_target(teacher, x0, t, noise, alpha_bar, below, noise_mean=False):
     """The eps target of each sample: the teacher's prediction (with the teacher's own z of x0) where
     t < below, the true noise elsewhere. A student of another architecture learns the teacher's use of z
     from it; above `below` it learns from the data what the teacher got wrong (the mean colour at high
-    noise, for the 'small' teacher)."""
+    noise, for the 'small' teacher).
+
+    noise_mean: the taught targets keep the teacher's prediction minus its per-channel image mean plus the
+    true noise's. The 'small' teacher's predicted mean does not follow the mean of x_t (mean_colour_gain
+    0.003), so distilling it as it is teaches the student the same blindness at every taught step; the
+    noise's own mean is an unbiased, if noisy, target for that one number per channel."""
     target = noise.clone()
     taught = t < below
     if taught.any():
         _, _, eps = _predict(teacher, x0[taught], t[taught], noise[taught], alpha_bar, None)
+        if noise_mean:
+            eps = eps - eps.mean(dim=(2, 3), keepdim=True) + noise[taught].mean(dim=(2, 3), keepdim=True)
         target[taught] = eps
     return target
 

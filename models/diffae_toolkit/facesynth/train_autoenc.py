@@ -8,8 +8,9 @@ loss leaves the decoder almost no reason to take the coarse image from z_sem (me
 of f, in docs/models/facesynth64-training.md). --coarse-x0-weight w adds w times the error of the implied
 x0's coarse colours (objective.training_losses), the part of x0 that random-x_T decodes get wrong.
 --distill-from TEACHER replaces the eps target below --distill-below by the teacher's prediction (a new
-preset learning from the previous model). The logged `loss` is always the unweighted eps MSE against the
-true noise.
+preset learning from the previous model); --distill-noise-mean takes the per-channel mean of those
+targets from the true noise instead, because the 'small' teacher's is blind to the mean of x_t. The
+logged `loss` is always the unweighted eps MSE against the true noise.
 
 Resumable: run it again with the same --run-dir and it continues from the last checkpoint.
   /usr/bin/python3 -m diffae_toolkit.facesynth.train_autoenc --data data/facesynth64 --run-dir checkpoints/facesynth64
@@ -61,6 +62,9 @@ def main(argv=None):
                    help='teacher (checkpoint, snapshot or bundle): for t < --distill-below the eps target is its '
                         'prediction instead of the true noise (objective.distillation_target)')
     p.add_argument('--distill-below', type=int, default=700)
+    p.add_argument('--distill-noise-mean', action='store_true',
+                   help="taught targets take their per-channel image mean from the true noise, not the teacher "
+                        "(objective.distillation_target)")
     p.add_argument('--init-from', default=None,
                    help='a new run starts from the EMA weights of this checkpoint, snapshot or bundle folder '
                         '(facesynth.weights) wherever the shapes agree (another preset: the semantic encoder and the '
@@ -148,7 +152,7 @@ def main(argv=None):
         t = sample_timesteps(x0.shape[0], args.high_t_share, args.high_t_from, device=device)
         noise = torch.randn_like(x0)
         target = None if teacher is None else distillation_target(teacher, x0, t, noise, alpha_bar,
-                                                                  args.distill_below)
+                                                                  args.distill_below, args.distill_noise_mean)
         per_sample, coarse, true_mse = training_losses(net, x0, t, noise, alpha_bar, target)
         loss = true_mse.mean()
         opt.zero_grad(set_to_none=True)
