@@ -49,6 +49,10 @@ VARIANTS = {
     # the same, with the taught targets' per-channel mean taken from the true noise (the teacher's is blind)
     'distill_shipped_700_noise_mean': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
                                        '--distill-noise-mean'],
+    # a phase trained only where the mean colour is decided (the mechanism test's recipe), short warm-up
+    'high_t_only_900': ['--high-t-share', '1', '--high-t-from', '900', '--warmup', '20'],
+    'high_t_only_900_coarse_1e-2': ['--high-t-share', '1', '--high-t-from', '900', '--warmup', '20',
+                                    '--coarse-x0-weight', '1e-2'],
     'distill_shipped_700_noise_mean_coarse_1e-2': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
                                                    '--distill-noise-mean', '--coarse-x0-weight', '1e-2'],
 }
