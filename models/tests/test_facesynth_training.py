@@ -44,7 +44,7 @@ def test_autoencoder_training_resumes(tmp_path):
     _write_split(data, 'val', 8, 1)
     args = ['--data', data, '--run-dir', run, '--batch', '4', '--threads', '1', '--probe-every', '2',
             '--grid-every', '1000', '--score-every', '4']
-    train_autoenc.main(args + ['--max-samples', '8', '--coarse-x0-weight', '1e-3'])
+    train_autoenc.main(args + ['--max-samples', '8', '--coarse-x0-weight', '1e-3', '--mean-phase-steps', '1'])
     first = torch.load(os.path.join(run, 'autoenc', 'last.pt'))
     assert first['step'] == 2 and first['samples'] == 8
     teacher = str(tmp_path / 'teacher.pt')
@@ -216,6 +216,16 @@ def test_distillation_with_noise_mean_keeps_the_teachers_pattern_and_the_noises_
     centred = lambda a: a - a.mean(dim=means, keepdim=True)  # noqa: E731
     assert torch.allclose(centred(target[:2]), centred(plain[:2]), atol=1e-6)
     assert torch.equal(target[2], noise[2])
+
+
+def test_the_mean_phase_trains_at_high_noise_with_the_coarse_term_then_hands_over_to_the_recipe():
+    recipe = (0.25, 500, 0.0)
+    assert objective.timestep_recipe(0, 3, *recipe) == (1.0, 900, 1e-2)
+    assert objective.timestep_recipe(2, 3, *recipe) == (1.0, 900, 1e-2)
+    assert objective.timestep_recipe(3, 3, *recipe) == recipe
+    assert objective.timestep_recipe(0, 0, *recipe) == recipe
+    t = objective.sample_timesteps(64, *objective.timestep_recipe(0, 3, *recipe)[:2])
+    assert (t >= 900).all()
 
 
 def test_trainer_refuses_a_negative_coarse_weight(capsys):

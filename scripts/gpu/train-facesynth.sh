@@ -5,8 +5,9 @@
 #   (echo /.gpu-data/ >> .git/info/exclude)
 #   device run: carry [".gpu-data"], command "bash scripts/gpu/train-facesynth.sh", timeout_s 590
 # Resumes from .gpu-data/autoenc-last.pt when present (carry it back in from a previous run's $OUT);
-# otherwise a new run starts from the newest committed snapshot in models/snapshots/, else from the
-# shipped bundle (train_autoenc --init-from; both travel with the working tree).
+# otherwise a new small_top64 run starts from the shipped bundle (train_autoenc --init-from), whose fresh
+# top levels first learn to follow the mean of x_t (--mean-phase-steps). Not from the committed top64
+# snapshot: its uniform-t steps taught those levels to discard the mean for good (training doc, ablation 6).
 # Writes the resume checkpoint, logs and the exported bundle under $OUT.
 # Not yet run: no GPU machine was lent to the session that wrote it.
 set -euo pipefail
@@ -30,10 +31,10 @@ mkdir -p "$DIFFAE_RUNS/facesynth64/autoenc"
 # A new run takes the small_top64 preset: the CPU run's 'small' cannot follow the mean colour of x_T
 # (docs/models/facesynth64-training.md), which only a GPU's throughput makes affordable to fix.
 # No validation scores meanwhile (they run on the CPU); score the returned checkpoint here instead.
-INIT=$(ls models/snapshots/facesynth64-top64-step*.pt 2>/dev/null | sort | tail -1 || true)  # zero-padded steps
-INIT=${INIT:-models/bundles/facesynth64}
-# Distilled from the shipped model below t = 700 (branch ablation 4 in the training doc).
-$PY -m diffae_toolkit.facesynth.train_all --device cuda --init-from "$INIT" --distill-from models/bundles/facesynth64 --batch 256 --lr 1.6e-3 --threads 8 --preset small_top64 \
+# Distilled from the shipped model below t = 700 (branch ablation 4), with the taught targets' channel means
+# taken from the noise (ablation 5); the first 200 steps train at t >= 900 only (the mean phase).
+$PY -m diffae_toolkit.facesynth.train_all --device cuda --init-from models/bundles/facesynth64 --mean-phase-steps 200 \
+    --distill-from models/bundles/facesynth64 --distill-noise-mean --batch 256 --lr 1.6e-3 --threads 8 --preset small_top64 \
     --autoenc-minutes 6 --score-every 0 --latent-steps 5000 --lite-steps 2000 --version 0.4.0 --out /tmp/gpu-bundle/facesynth64 \
     2>&1 | tee "$OUT/train.log"
 tar -C /tmp/gpu-bundle -cf "$OUT/bundle.tar" facesynth64   # $OUT returns at most 8 files

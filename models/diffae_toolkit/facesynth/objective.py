@@ -27,6 +27,21 @@ def sample_timesteps(n, high_share=0.0, high_from=500, num_steps=1000, device=No
     return t
 
 
+MEAN_PHASE = {'high_share': 1.0, 'high_from': 900, 'coarse_weight': 1e-2}
+
+
+def timestep_recipe(step, mean_phase_steps, high_share, high_from, coarse_weight):
+    """(high_share, high_from, coarse_weight) of a training step.
+
+    The first `mean_phase_steps` steps of a run train only at t >= 900 with the coarse-colour term
+    (MEAN_PHASE): a decoder whose top levels are fresh learns there to follow the mean of x_t within a few
+    hundred steps, while uniform-t steps teach those levels to discard it early, after which no high-t phase
+    brings it back (docs/models/facesynth64-training.md). Later steps use the configured recipe."""
+    if step < mean_phase_steps:
+        return MEAN_PHASE['high_share'], MEAN_PHASE['high_from'], MEAN_PHASE['coarse_weight']
+    return high_share, high_from, coarse_weight
+
+
 def loss_weights(t, alpha_bar, x0_floor=0.0):
     """Per-sample weights on the eps-prediction MSE that give every timestep at least `x0_floor` weight on
     the error of the implied x0 prediction.

@@ -20,6 +20,9 @@ def main(argv=None):
                    help='a new autoencoder run starts from this checkpoint, snapshot or bundle (train_autoenc)')
     p.add_argument('--distill-from', default=None, help='teacher of the autoencoder stage (train_autoenc)')
     p.add_argument('--distill-below', type=int, default=700)
+    p.add_argument('--distill-noise-mean', action='store_true', help='(train_autoenc)')
+    p.add_argument('--mean-phase-steps', type=int, default=0,
+                   help='steps at t >= 900 that start a new autoencoder run (train_autoenc)')
     p.add_argument('--batch', type=int, default=16)
     p.add_argument('--lr', type=float, default=4e-4)
     p.add_argument('--device', default=None)
@@ -42,6 +45,10 @@ def main(argv=None):
         ae += ['--init-from', args.init_from]
     if args.distill_from:
         ae += ['--distill-from', args.distill_from, '--distill-below', str(args.distill_below)]
+        if args.distill_noise_mean:
+            ae += ['--distill-noise-mean']
+    if args.mean_phase_steps:
+        ae += ['--mean-phase-steps', str(args.mean_phase_steps)]
     train_autoenc.main(ae)
     train_latent.main(common + ['--steps', str(args.latent_steps)])
     train_classifier.main(common)

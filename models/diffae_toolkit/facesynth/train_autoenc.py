@@ -10,7 +10,9 @@ x0's coarse colours (objective.training_losses), the part of x0 that random-x_T 
 --distill-from TEACHER replaces the eps target below --distill-below by the teacher's prediction (a new
 preset learning from the previous model); --distill-noise-mean takes the per-channel mean of those
 targets from the true noise instead, because the 'small' teacher's is blind to the mean of x_t. The
-logged `loss` is always the unweighted eps MSE against the true noise.
+logged `loss` is always the unweighted eps MSE against the true noise. --mean-phase-steps N trains the
+first N steps of a run only at t >= 900 with the coarse-colour term (objective.timestep_recipe), so that a
+decoder with fresh top levels learns to follow the mean of x_t before uniform-t steps teach it to discard it.
 
 Resumable: run it again with the same --run-dir and it continues from the last checkpoint.
   /usr/bin/python3 -m diffae_toolkit.facesynth.train_autoenc --data data/facesynth64 --run-dir checkpoints/facesynth64
@@ -26,7 +28,8 @@ from ..config import AutoencConfig
 from ..nets import DiffAENet
 from .common import Ema, JsonlLog, StepClock, Timer, atomic_save, save_grid, warmup_lr
 from .data import BatchSampler, load_split
-from .objective import Probe, alpha_bar_table, distillation_target, loss_weights, sample_timesteps, training_losses
+from .objective import (Probe, alpha_bar_table, distillation_target, loss_weights, sample_timesteps,
+                        timestep_recipe, training_losses)
 from .presets import PRESETS, facesynth_config
 from .scoring import ValidationScorer
 from .weights import load_autoencoder
@@ -58,6 +61,9 @@ def main(argv=None):
                    help='least weight of the implied x0 error at every t (0 = the official plain eps MSE)')
     p.add_argument('--coarse-x0-weight', type=float, default=0.0,
                    help='weight of the implied x0 coarse-colour error added to the loss (0 = official)')
+    p.add_argument('--mean-phase-steps', type=int, default=0,
+                   help='the first N steps of the run train only at t >= 900 with the coarse-colour term '
+                        '(objective.timestep_recipe); 0 = none')
     p.add_argument('--distill-from', default=None,
                    help='teacher (checkpoint, snapshot or bundle): for t < --distill-below the eps target is its '
                         'prediction instead of the true noise (objective.distillation_target)')
@@ -85,6 +91,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.coarse_x0_weight < 0:
         p.error(f'--coarse-x0-weight must be >= 0, got {args.coarse_x0_weight}')
+    if args.mean_phase_steps < 0:
+        p.error(f'--mean-phase-steps must be >= 0, got {args.mean_phase_steps}')
 
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -149,14 +157,16 @@ def main(argv=None):
         for group in opt.param_groups:
             group['lr'] = warmup_lr(step, args.lr, args.warmup)
         x0 = sampler.next().to(device)
-        t = sample_timesteps(x0.shape[0], args.high_t_share, args.high_t_from, device=device)
+        high_share, high_from, coarse_weight = timestep_recipe(step, args.mean_phase_steps, args.high_t_share,
+                                                               args.high_t_from, args.coarse_x0_weight)
+        t = sample_timesteps(x0.shape[0], high_share, high_from, device=device)
         noise = torch.randn_like(x0)
         target = None if teacher is None else distillation_target(teacher, x0, t, noise, alpha_bar,
                                                                   args.distill_below, args.distill_noise_mean)
         per_sample, coarse, true_mse = training_losses(net, x0, t, noise, alpha_bar, target)
         loss = true_mse.mean()
         opt.zero_grad(set_to_none=True)
-        weighted = loss_weights(t, alpha_bar, args.x0_weight_floor) * per_sample + args.coarse_x0_weight * coarse
+        weighted = loss_weights(t, alpha_bar, args.x0_weight_floor) * per_sample + coarse_weight * coarse
         weighted.mean().backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
