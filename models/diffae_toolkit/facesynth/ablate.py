@@ -53,6 +53,13 @@ VARIANTS = {
     'high_t_only_900': ['--high-t-share', '1', '--high-t-from', '900', '--warmup', '20'],
     'high_t_only_900_coarse_1e-2': ['--high-t-share', '1', '--high-t-from', '900', '--warmup', '20',
                                     '--coarse-x0-weight', '1e-2'],
+    # after a mean phase: keep pressure on the high-noise steps so that the decoder gates its use of the
+    # mean of x_t by t instead of dropping it (the plain recipe drops it within ~150 steps)
+    'noise_mean_high_t_quarter_coarse_1e-2': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
+                                              '--distill-noise-mean', '--high-t-share', '0.25',
+                                              '--high-t-from', '900', '--coarse-x0-weight', '1e-2'],
+    'noise_mean_x0_floor_1e-2': ['--distill-from', BUNDLE_DIR, '--distill-below', '700', '--distill-noise-mean',
+                                 '--x0-weight-floor', '1e-2'],
     'distill_shipped_700_noise_mean_coarse_1e-2': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
                                                    '--distill-noise-mean', '--coarse-x0-weight', '1e-2'],
 }
