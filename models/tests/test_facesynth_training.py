@@ -328,3 +328,19 @@ def test_a_folder_that_is_not_a_bundle_is_refused(tmp_path):
 
     with pytest.raises(ValueError, match='not a model bundle'):
         load_autoencoder(str(tmp_path))
+
+
+def test_train_all_hands_the_autoencoder_recipe_to_stage_one(monkeypatch):
+    from diffae_toolkit.facesynth import train_all
+    calls = {}
+    for stage in ('train_autoenc', 'train_latent', 'train_classifier', 'distill_lite'):
+        monkeypatch.setattr(getattr(train_all, stage), 'main', lambda argv, s=stage: calls.setdefault(s, argv))
+    train_all.main(['--autoenc-minutes', '1', '--init-from', 'B', '--distill-from', 'B', '--distill-noise-mean',
+                    '--mean-phase-steps', '200', '--high-t-share', '0.25', '--high-t-from', '900',
+                    '--coarse-x0-weight', '1e-2'])
+    ae = calls['train_autoenc']
+    flag = lambda name: ae[ae.index(name) + 1]  # noqa: E731
+    assert (flag('--mean-phase-steps'), flag('--high-t-share'), flag('--high-t-from'), flag('--coarse-x0-weight')) \
+        == ('200', '0.25', '900', '0.01')
+    assert '--distill-noise-mean' in ae and flag('--distill-from') == 'B' and flag('--init-from') == 'B'
+    assert set(calls) == {'train_autoenc', 'train_latent', 'train_classifier', 'distill_lite'}

@@ -21,6 +21,9 @@ def main(argv=None):
     p.add_argument('--distill-from', default=None, help='teacher of the autoencoder stage (train_autoenc)')
     p.add_argument('--distill-below', type=int, default=700)
     p.add_argument('--distill-noise-mean', action='store_true', help='(train_autoenc)')
+    p.add_argument('--high-t-share', type=float, default=0.0, help='(train_autoenc)')
+    p.add_argument('--high-t-from', type=int, default=500, help='(train_autoenc)')
+    p.add_argument('--coarse-x0-weight', type=float, default=0.0, help='(train_autoenc)')
     p.add_argument('--mean-phase-steps', type=int, default=0,
                    help='steps at t >= 900 that start a new autoencoder run (train_autoenc)')
     p.add_argument('--batch', type=int, default=16)
@@ -36,7 +39,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     common = ['--data', args.data, '--run-dir', args.run_dir, '--threads', str(args.threads)]
     ae = common + ['--minutes', str(args.autoenc_minutes), '--batch', str(args.batch), '--lr', str(args.lr),
-                   '--score-every', str(args.score_every)]
+                   '--score-every', str(args.score_every), '--high-t-share', str(args.high_t_share),
+                   '--high-t-from', str(args.high_t_from), '--coarse-x0-weight', str(args.coarse_x0_weight)]
     if args.device:
         ae += ['--device', args.device]
     if args.preset:
