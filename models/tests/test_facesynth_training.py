@@ -340,7 +340,7 @@ def test_train_all_hands_the_autoencoder_recipe_to_stage_one(monkeypatch):
                     '--coarse-x0-weight', '1e-2'])
     ae = calls['train_autoenc']
     flag = lambda name: ae[ae.index(name) + 1]  # noqa: E731
-    assert (flag('--mean-phase-steps'), flag('--high-t-share'), flag('--high-t-from'), flag('--coarse-x0-weight')) \
-        == ('200', '0.25', '900', '0.01')
+    assert [float(flag(name)) for name in ('--mean-phase-steps', '--high-t-share', '--high-t-from',
+                                           '--coarse-x0-weight')] == [200, 0.25, 900, 0.01]
     assert '--distill-noise-mean' in ae and flag('--distill-from') == 'B' and flag('--init-from') == 'B'
     assert set(calls) == {'train_autoenc', 'train_latent', 'train_classifier', 'distill_lite'}

@@ -35,6 +35,11 @@ from .weights import load_autoencoder
 
 # The long run's recipe; each variant changes one thing.
 BASE_ARGS = ['--batch', '16', '--lr', '4e-4', '--warmup', '200']
+# a new preset learning from the shipped model: its prediction is the eps target below t = 700
+DISTILL_SHIPPED = ['--distill-from', BUNDLE_DIR, '--distill-below', '700']
+# the same, with the taught targets' per-channel mean taken from the true noise (the teacher's is blind)
+DISTILL_NOISE_MEAN = DISTILL_SHIPPED + ['--distill-noise-mean']
+HIGH_T_ONLY = ['--high-t-share', '1', '--high-t-from', '900']
 VARIANTS = {
     'baseline': [],
     'x0_floor_1e-3': ['--x0-weight-floor', '1e-3'],
@@ -44,24 +49,17 @@ VARIANTS = {
     'high_t_half': ['--high-t-share', '0.5', '--high-t-from', '500'],
     'lr_8e-4': ['--lr', '8e-4'],
     'batch_32': ['--batch', '32', '--lr', '5.7e-4'],  # square-root learning-rate scaling
-    # a new preset learning from the shipped model: its prediction is the eps target below t = 700
-    'distill_shipped_700': ['--distill-from', BUNDLE_DIR, '--distill-below', '700'],
-    # the same, with the taught targets' per-channel mean taken from the true noise (the teacher's is blind)
-    'distill_shipped_700_noise_mean': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
-                                       '--distill-noise-mean'],
+    'distill_shipped_700': DISTILL_SHIPPED,
+    'distill_shipped_700_noise_mean': DISTILL_NOISE_MEAN,
+    'distill_shipped_700_noise_mean_coarse_1e-2': DISTILL_NOISE_MEAN + ['--coarse-x0-weight', '1e-2'],
     # a phase trained only where the mean colour is decided (the mechanism test's recipe), short warm-up
-    'high_t_only_900': ['--high-t-share', '1', '--high-t-from', '900', '--warmup', '20'],
-    'high_t_only_900_coarse_1e-2': ['--high-t-share', '1', '--high-t-from', '900', '--warmup', '20',
-                                    '--coarse-x0-weight', '1e-2'],
+    'high_t_only_900': HIGH_T_ONLY + ['--warmup', '20'],
+    'high_t_only_900_coarse_1e-2': HIGH_T_ONLY + ['--warmup', '20', '--coarse-x0-weight', '1e-2'],
     # after a mean phase: keep pressure on the high-noise steps so that the decoder gates its use of the
     # mean of x_t by t instead of dropping it (the plain recipe drops it within ~150 steps)
-    'noise_mean_high_t_quarter_coarse_1e-2': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
-                                              '--distill-noise-mean', '--high-t-share', '0.25',
-                                              '--high-t-from', '900', '--coarse-x0-weight', '1e-2'],
-    'noise_mean_x0_floor_1e-2': ['--distill-from', BUNDLE_DIR, '--distill-below', '700', '--distill-noise-mean',
-                                 '--x0-weight-floor', '1e-2'],
-    'distill_shipped_700_noise_mean_coarse_1e-2': ['--distill-from', BUNDLE_DIR, '--distill-below', '700',
-                                                   '--distill-noise-mean', '--coarse-x0-weight', '1e-2'],
+    'noise_mean_high_t_quarter_coarse_1e-2': DISTILL_NOISE_MEAN + ['--high-t-share', '0.25', '--high-t-from', '900',
+                                                                   '--coarse-x0-weight', '1e-2'],
+    'noise_mean_x0_floor_1e-2': DISTILL_NOISE_MEAN + ['--x0-weight-floor', '1e-2'],
 }
 
 
